@@ -1,0 +1,100 @@
+"""Forms of the core app: parsing and field-level checks only; rules live in services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from canlian.core.errors import DomainError
+from canlian.core.models import AuditAction
+from canlian.core.roles import Role
+
+
+class DomainErrorFormMixin:
+    """Show a service's DomainError on the field it names (or on the form)."""
+
+    def add_domain_error(self, error: DomainError) -> None:
+        field = error.field if error.field in self.fields else None  # type: ignore[attr-defined]
+        self.add_error(field, error.message)  # type: ignore[attr-defined]
+
+
+class LoginForm(forms.Form):
+    username = forms.CharField(label="用户名", max_length=150,
+                               widget=forms.TextInput(attrs={"autocomplete": "username"}))
+    password = forms.CharField(
+        label="密码", strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+class PasswordChangeForm(DomainErrorFormMixin, forms.Form):
+    old_password = forms.CharField(
+        label="原密码", strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    new_password = forms.CharField(
+        label="新密码", strip=False,
+        help_text="至少 8 位，且包含大写字母、小写字母、数字、符号中的至少三类。",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    new_password_again = forms.CharField(
+        label="再次输入新密码", strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("new_password") and data.get("new_password") != data.get("new_password_again"):
+            self.add_error("new_password_again", "两次输入的新密码不一致。")
+        return data
+
+
+class UserForm(DomainErrorFormMixin, forms.Form):
+    username = forms.RegexField(
+        label="用户名", max_length=150, regex=r"^[A-Za-z0-9_.-]+$",
+        help_text="字母、数字、下划线、点或短横线。",
+        error_messages={"invalid": "用户名只能包含字母、数字、下划线、点或短横线。"},
+    )
+    name = forms.CharField(label="姓名", max_length=50)
+    role = forms.ChoiceField(label="角色", choices=Role.choices)
+    region = forms.ChoiceField(label="管辖区域", help_text="该账户可以查看的区划范围。")
+    phone = forms.CharField(label="手机号", max_length=20, required=False,
+                            widget=forms.TextInput(attrs={"inputmode": "tel",
+                                                          "autocomplete": "off"}))
+    id_number = forms.CharField(label="身份证号", max_length=30, required=False,
+                                help_text="居民账户用于关联本人档案，工作人员可不填。",
+                                widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    password = forms.CharField(
+        label="初始密码", strip=False, required=True,
+        help_text="至少 8 位，且包含大写字母、小写字母、数字、符号中的至少三类。",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    is_active = forms.BooleanField(label="账户有效", required=False, initial=True)
+
+    def __init__(self, *args: Any, region_choices: list[tuple[str, str]], editing: bool = False,
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["region"].choices = region_choices
+        if editing:
+            del self.fields["password"]
+            self.fields["username"].disabled = True
+        else:
+            del self.fields["is_active"]
+
+
+class AuditFilterForm(forms.Form):
+    date_from = forms.DateField(label="开始日期", required=False,
+                                widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label="结束日期", required=False,
+                              widget=forms.DateInput(attrs={"type": "date"}))
+    action = forms.ChoiceField(label="操作", required=False,
+                               choices=[("", "全部"), *AuditAction.choices])
+    username = forms.CharField(label="操作人账号", required=False, max_length=150)
+    object_type = forms.CharField(label="对象类型", required=False, max_length=60)
+    object_id = forms.CharField(label="对象编号", required=False, max_length=64)
+
+
+class UserFilterForm(forms.Form):
+    q = forms.CharField(label="用户名或姓名", required=False, max_length=50)
+    role = forms.ChoiceField(label="角色", required=False, choices=[("", "全部"), *Role.choices])

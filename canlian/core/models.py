@@ -1,0 +1,238 @@
+"""Core models: regions, users, API tokens, the audit log and background-task progress."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, ClassVar
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.utils import timezone
+
+from canlian.core.crypto import EncryptedCharField
+from canlian.core.managers import AppendOnlyQuerySet, JurisdictionQuerySet
+from canlian.core.roles import PORTAL_ROLES, Role
+
+
+class RegionLevel(models.TextChoices):
+    PROVINCE = "province", "省"
+    CITY = "city", "市"
+    COUNTY = "county", "县"
+    TOWNSHIP = "township", "乡镇（街道）"
+    VILLAGE = "village", "村（社区）"
+
+
+# Significant digits of a 12-digit statistical code at each level (DOMAIN.md §0.2, §6.1).
+LEVEL_DIGITS: dict[str, int] = {
+    RegionLevel.PROVINCE: 2,
+    RegionLevel.CITY: 4,
+    RegionLevel.COUNTY: 6,
+    RegionLevel.TOWNSHIP: 9,
+    RegionLevel.VILLAGE: 12,
+}
+
+
+class Region(models.Model):
+    code = models.CharField("区划代码", max_length=12, primary_key=True)
+    name = models.CharField("名称", max_length=100)
+    level = models.CharField("级别", max_length=10, choices=RegionLevel.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name="上级区划",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    is_active = models.BooleanField("有效", default=True)
+
+    class Meta:
+        verbose_name = "行政区划"
+        verbose_name_plural = "行政区划"
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(code__regex=r"^[0-9]{12}$"), name="region_code_12_digits"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def prefix(self) -> str:
+        """The code prefix that every region inside this one starts with."""
+        return self.code[: LEVEL_DIGITS[self.level]]
+
+
+class UserQuerySet(JurisdictionQuerySet):
+    jurisdiction_field = "region__code"  # the FK column itself: Django trims the join
+
+
+class CanlianUserManager(UserManager.from_queryset(UserQuerySet)):  # type: ignore[misc]
+    pass
+
+
+class User(AbstractUser):
+    """A staff member or a portal user, bound to the region that is their jurisdiction."""
+
+    first_name = None  # type: ignore[assignment]
+    last_name = None  # type: ignore[assignment]
+    name = models.CharField("姓名", max_length=50)
+    role = models.CharField("角色", max_length=20, choices=Role.choices)
+    region = models.ForeignKey(
+        Region, verbose_name="管辖区域", on_delete=models.PROTECT, related_name="users"
+    )
+    phone = EncryptedCharField("手机号", blank=True, default="")
+    phone_index = models.CharField(max_length=64, blank=True, default="", db_index=True)
+    id_number = EncryptedCharField("身份证号", blank=True, default="")
+    id_number_index = models.CharField(max_length=64, blank=True, default="", db_index=True)
+    failed_login_count = models.PositiveSmallIntegerField("连续登录失败次数", default=0)
+    locked_until = models.DateTimeField("锁定至", null=True, blank=True)
+    large_text = models.BooleanField("大字模式", default=False)
+    high_contrast = models.BooleanField("高对比度模式", default=False)
+
+    objects = CanlianUserManager()
+    REQUIRED_FIELDS: ClassVar[list[str]] = ["name"]
+
+    class Meta:
+        verbose_name = "用户"
+        verbose_name_plural = "用户"
+        ordering = ["username"]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.username}）"
+
+    @property
+    def is_portal_user(self) -> bool:
+        return self.role in PORTAL_ROLES
+
+    def is_locked(self, now: Any = None) -> bool:
+        return self.locked_until is not None and self.locked_until > (now or timezone.now())
+
+
+class ApiToken(models.Model):
+    """A bearer token for the JSON API. Only a SHA-256 of the secret is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="api_tokens")
+    prefix = models.CharField(max_length=12, unique=True)
+    secret_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "接口令牌"
+        verbose_name_plural = "接口令牌"
+
+    def __str__(self) -> str:
+        return f"{self.prefix}…"
+
+
+class AuditAction(models.TextChoices):
+    CREATE = "create", "新增"
+    UPDATE = "update", "修改"
+    DELETE = "delete", "删除"
+    REVEAL = "reveal", "查看完整信息"
+    EXPORT = "export", "导出"
+    LOGIN = "login", "登录成功"
+    LOGIN_FAILED = "login_failed", "登录失败"
+    LOCKOUT = "lockout", "账户锁定"
+    UNLOCK = "unlock", "账户解锁"
+    LOGOUT = "logout", "退出登录"
+    TOKEN_ISSUED = "token_issued", "签发接口令牌"
+    PASSWORD_CHANGE = "password_change", "修改密码"
+    IMPORT = "import", "导入"
+
+
+class AuditEvent(models.Model):
+    """One row of the append-only audit log (等保 安全审计, DOMAIN.md §7.1).
+
+    Rows are only ever inserted: `save()` refuses updates, the queryset refuses bulk update
+    and delete, and database triggers (migration 0003) refuse UPDATE and DELETE from any client.
+    """
+
+    at = models.DateTimeField("时间", default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        User,
+        verbose_name="操作人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+    )
+    actor_username = models.CharField("操作人账号", max_length=150, blank=True)
+    action = models.CharField("操作", max_length=20, choices=AuditAction.choices, db_index=True)
+    success = models.BooleanField("成功", default=True)
+    object_type = models.CharField("对象类型", max_length=60, blank=True)
+    object_id = models.CharField("对象编号", max_length=64, blank=True)
+    summary = models.CharField("说明", max_length=200, blank=True)
+    changes = models.JSONField("变更内容", default=dict, blank=True)
+    region_code = models.CharField("所属区划", max_length=12, blank=True, db_index=True)
+    ip_address = models.GenericIPAddressField("IP 地址", null=True, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "审计日志"
+        verbose_name_plural = "审计日志"
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_username} {self.get_action_display()}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise PermissionError("audit rows are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise PermissionError("audit rows are append-only")
+
+
+class TaskStatus(models.TextChoices):
+    QUEUED = "queued", "排队中"
+    RUNNING = "running", "进行中"
+    SUCCEEDED = "succeeded", "已完成"
+    FAILED = "failed", "失败"
+
+
+class TaskRun(models.Model):
+    """Progress of one background job, polled by the page that started it."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField("任务类型", max_length=50)
+    title = models.CharField("任务名称", max_length=200)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="task_runs")
+    created_at = models.DateTimeField("提交时间", default=timezone.now)
+    started_at = models.DateTimeField("开始时间", null=True, blank=True)
+    finished_at = models.DateTimeField("结束时间", null=True, blank=True)
+    status = models.CharField(
+        "状态", max_length=10, choices=TaskStatus.choices, default=TaskStatus.QUEUED
+    )
+    total = models.PositiveIntegerField("总数", default=0)
+    done = models.PositiveIntegerField("已处理", default=0)
+    message = models.CharField("说明", max_length=500, blank=True)
+    params = models.JSONField(default=dict, blank=True)
+    result_file = models.CharField("结果文件", max_length=300, blank=True)
+    result_name = models.CharField("下载文件名", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "后台任务"
+        verbose_name_plural = "后台任务"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def percent(self) -> int:
+        if self.status == TaskStatus.SUCCEEDED:
+            return 100
+        return int(self.done * 100 / self.total) if self.total else 0
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (TaskStatus.SUCCEEDED, TaskStatus.FAILED)

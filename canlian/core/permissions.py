@@ -1,0 +1,32 @@
+"""Who may do what, as pure functions of the actor and the object (one condition per line)."""
+
+from __future__ import annotations
+
+from canlian.core.models import User
+from canlian.core.roles import Role
+
+
+def in_jurisdiction(actor: User, region_code: str) -> bool:
+    return (
+        actor.is_active
+        and not actor.is_portal_user
+        and region_code.startswith(actor.region.prefix)
+    )
+
+
+def can_manage_user(actor: User, target: User) -> bool:
+    """系统管理员 manages accounts inside their jurisdiction, but not their own role or state."""
+    return (
+        actor.role == Role.COUNTY_ADMIN
+        and in_jurisdiction(actor, target.region_id)
+        and actor.pk != target.pk
+    )
+
+
+def can_unlock_user(actor: User, target: User) -> bool:
+    return actor.role == Role.SECURITY_ADMIN and in_jurisdiction(actor, target.region_id)
+
+
+def can_reveal_user_identifiers(actor: User, target: User) -> bool:
+    """Only the 系统管理员 sees a user's full phone or ID number, and doing so is audited."""
+    return actor.role == Role.COUNTY_ADMIN and in_jurisdiction(actor, target.region_id)

@@ -1,0 +1,320 @@
+"""Writes of the core app: sign-in with lockout, accounts, preferences, API tokens, reveals."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.http import HttpRequest
+from django.utils import timezone
+
+from canlian.core import audit
+from canlian.core.crypto import blind_index
+from canlian.core.errors import DomainError
+from canlian.core.idnumbers import IdNumberError, normalize_id_number, parse_id_number
+from canlian.core.models import ApiToken, AuditAction, Region, User
+from canlian.core.permissions import (
+    can_manage_user,
+    can_reveal_user_identifiers,
+    can_unlock_user,
+    in_jurisdiction,
+)
+from canlian.core.roles import Role
+
+PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
+USER_AUDIT_FIELDS = ("username", "name", "role", "region_id", "phone", "id_number", "is_active")
+
+
+# ---------------------------------------------------------------- sign-in
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    user: User | None
+    error: str = ""
+
+
+def login_attempt(*, request: HttpRequest, username: str, password: str) -> LoginResult:
+    """Sign a user in, or count the failure; lock after LOGIN_MAX_FAILURES (等保 身份鉴别)."""
+    now = timezone.now()
+    account = User.objects.filter(username=username).first()
+    generic = (
+        f"用户名或密码错误。连续输错 {settings.LOGIN_MAX_FAILURES} 次，"
+        f"账户将锁定 {settings.LOGIN_LOCKOUT_MINUTES} 分钟。"
+    )
+    if account is not None and account.is_locked(now):
+        audit.audit_record(
+            actor=None,
+            actor_username=username,
+            action=AuditAction.LOGIN_FAILED,
+            obj=account,
+            success=False,
+            summary="账户锁定期间尝试登录",
+            request=request,
+        )
+        return LoginResult(None, _locked_message(account))
+
+    user = authenticate(request, username=username, password=password)
+    if user is None:
+        return LoginResult(None, _login_failed(request, username, account, now) or generic)
+
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(failed_login_count=0, locked_until=None)
+        login(request, user)
+        audit.audit_record(actor=user, action=AuditAction.LOGIN, obj=user, request=request)
+    return LoginResult(user)
+
+
+def _login_failed(
+    request: HttpRequest, username: str, account: User | None, now: Any
+) -> str | None:
+    with transaction.atomic():
+        audit.audit_record(
+            actor=None,
+            actor_username=username[:150],
+            action=AuditAction.LOGIN_FAILED,
+            obj=account,
+            success=False,
+            summary="用户名或密码错误",
+            request=request,
+        )
+        if account is None:
+            return None
+        User.objects.filter(pk=account.pk).update(failed_login_count=F("failed_login_count") + 1)
+        account.refresh_from_db(fields=["failed_login_count"])
+        if account.failed_login_count < settings.LOGIN_MAX_FAILURES:
+            return None
+        account.locked_until = now + timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
+        account.failed_login_count = 0
+        account.save(update_fields=["locked_until", "failed_login_count"])
+        audit.audit_record(
+            actor=None,
+            actor_username=username,
+            action=AuditAction.LOCKOUT,
+            obj=account,
+            summary=f"连续 {settings.LOGIN_MAX_FAILURES} 次登录失败，锁定 "
+            f"{settings.LOGIN_LOCKOUT_MINUTES} 分钟",
+            request=request,
+        )
+    return _locked_message(account)
+
+
+def _locked_message(account: User) -> str:
+    until = timezone.localtime(account.locked_until)
+    return (
+        f"该账户因多次登录失败已临时锁定，请于 {until:%H:%M} 后再试，"
+        f"或联系安全管理员解锁。"
+    )
+
+
+def logout_user(*, request: HttpRequest) -> None:
+    if request.user.is_authenticated:
+        audit.audit_record(actor=request.user, action=AuditAction.LOGOUT, obj=request.user,
+                           request=request)
+    logout(request)
+
+
+@transaction.atomic
+def user_change_password(
+    *, actor: User, old_password: str, new_password: str, request: HttpRequest
+) -> None:
+    if not actor.check_password(old_password):
+        raise DomainError("wrong_password", "原密码不正确。", field="old_password")
+    try:
+        validate_password(new_password, actor)
+    except ValidationError as exc:
+        raise DomainError("weak_password", " ".join(exc.messages), field="new_password") from exc
+    actor.set_password(new_password)
+    actor.save(update_fields=["password"])
+    audit.audit_record(actor=actor, action=AuditAction.PASSWORD_CHANGE, obj=actor,
+                       request=request)
+
+
+# ---------------------------------------------------------------- accounts
+
+
+def _clean_identifiers(phone: str, id_number: str) -> tuple[str, str]:
+    phone = phone.strip()
+    if phone and not PHONE_RE.match(phone):
+        raise DomainError("phone", "手机号应为 11 位数字，以 1 开头。", field="phone")
+    if id_number.strip():
+        try:
+            id_number = parse_id_number(id_number).number
+        except IdNumberError as exc:
+            raise DomainError("id_number", exc.message, field="id_number") from exc
+    else:
+        id_number = ""
+    return phone, id_number
+
+
+def _set_identifiers(user: User, phone: str, id_number: str) -> None:
+    user.phone = phone
+    user.phone_index = blind_index(phone) if phone else ""
+    user.id_number = id_number
+    user.id_number_index = blind_index(id_number) if id_number else ""
+
+
+def _check_region(actor: User, region: Region) -> None:
+    if not in_jurisdiction(actor, region.code):
+        raise DomainError("region", "所选区域不在您的管辖范围内。", field="region")
+
+
+@transaction.atomic
+def user_create(
+    *,
+    actor: User,
+    username: str,
+    name: str,
+    role: str,
+    region: Region,
+    password: str,
+    phone: str = "",
+    id_number: str = "",
+    request: HttpRequest | None = None,
+) -> User:
+    if actor.role != Role.COUNTY_ADMIN:
+        raise DomainError("forbidden", "只有系统管理员可以新建账户。")
+    _check_region(actor, region)
+    if User.objects.filter(username=username).exists():
+        raise DomainError("username_taken", "该用户名已被使用。", field="username")
+    phone, id_number = _clean_identifiers(phone, id_number)
+    user = User(username=username, name=name, role=role, region=region)
+    _set_identifiers(user, phone, id_number)
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise DomainError("weak_password", " ".join(exc.messages), field="password") from exc
+    user.set_password(password)
+    user.save()
+    audit.audit_record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        obj=user,
+        summary="新建账户",
+        changes=audit.created(user, USER_AUDIT_FIELDS),
+        request=request,
+    )
+    return user
+
+
+@transaction.atomic
+def user_update(
+    *,
+    actor: User,
+    user: User,
+    name: str,
+    role: str,
+    region: Region,
+    is_active: bool,
+    phone: str = "",
+    id_number: str = "",
+    request: HttpRequest | None = None,
+) -> User:
+    if not can_manage_user(actor, user):
+        raise DomainError("forbidden", "您无权修改该账户。")
+    _check_region(actor, region)
+    before = audit.snapshot(user, USER_AUDIT_FIELDS)
+    phone, id_number = _clean_identifiers(phone, id_number)
+    user.name, user.role, user.region, user.is_active = name, role, region, is_active
+    _set_identifiers(user, phone, id_number)
+    user.save()
+    changes = audit.diff(before, audit.snapshot(user, USER_AUDIT_FIELDS))
+    if changes:
+        audit.audit_record(
+            actor=actor, action=AuditAction.UPDATE, obj=user, summary="修改账户",
+            changes=changes, request=request,
+        )
+    return user
+
+
+@transaction.atomic
+def user_unlock(*, actor: User, user: User, request: HttpRequest | None = None) -> None:
+    if not can_unlock_user(actor, user):
+        raise DomainError("forbidden", "只有安全管理员可以解锁账户。")
+    if not user.is_locked():
+        return  # unlocking twice changes nothing
+    user.locked_until = None
+    user.failed_login_count = 0
+    user.save(update_fields=["locked_until", "failed_login_count"])
+    audit.audit_record(actor=actor, action=AuditAction.UNLOCK, obj=user, summary="解锁账户",
+                       request=request)
+
+
+def user_set_preferences(*, user: User, large_text: bool, high_contrast: bool) -> None:
+    # Display preferences are not personal data of record; no audit row.
+    user.large_text, user.high_contrast = large_text, high_contrast
+    user.save(update_fields=["large_text", "high_contrast"])
+
+
+REVEALABLE_USER_FIELDS = {"phone": "手机号", "id_number": "身份证号"}
+
+
+@transaction.atomic
+def user_reveal_identifier(
+    *, actor: User, user: User, field: str, request: HttpRequest | None = None
+) -> str:
+    """The full value of a masked identifier; every reveal is audited."""
+    if field not in REVEALABLE_USER_FIELDS or not can_reveal_user_identifiers(actor, user):
+        raise DomainError("forbidden", "您无权查看完整信息。")
+    audit.audit_record(
+        actor=actor, action=AuditAction.REVEAL, obj=user,
+        summary=f"查看完整{REVEALABLE_USER_FIELDS[field]}", changes={"field": field},
+        request=request,
+    )
+    return str(getattr(user, field))
+
+
+def user_find_by_id_number(raw: str) -> User | None:
+    """Exact lookup through the blind index (the ciphertext itself cannot be searched)."""
+    try:
+        number = normalize_id_number(raw)
+    except IdNumberError:
+        return None
+    return User.objects.filter(id_number_index=blind_index(number)).first()
+
+
+# ---------------------------------------------------------------- API tokens
+
+TOKEN_PREFIX = "cl"
+
+
+def _hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@transaction.atomic
+def api_token_issue(*, user: User, actor: User | None = None) -> str:
+    """Create a token and return it once, as `cl_<prefix>_<secret>`; only its hash is kept."""
+    prefix = secrets.token_hex(4)
+    secret = secrets.token_urlsafe(32)
+    ApiToken.objects.create(user=user, prefix=prefix, secret_hash=_hash_secret(secret))
+    audit.audit_record(
+        actor=actor, actor_username="" if actor else "manage.py", action=AuditAction.TOKEN_ISSUED,
+        obj=user, summary="签发接口令牌", changes={"prefix": prefix},
+    )
+    return f"{TOKEN_PREFIX}_{prefix}_{secret}"
+
+
+def api_token_authenticate(raw: str) -> User | None:
+    parts = raw.split("_", 2)
+    if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
+        return None
+    token = (
+        ApiToken.objects.select_related("user__region")
+        .filter(prefix=parts[1], revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    if token is None or not secrets.compare_digest(token.secret_hash, _hash_secret(parts[2])):
+        return None
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    return token.user

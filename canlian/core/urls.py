@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from canlian.core.views import audit, auth, home, users
+
+app_name = "core"
+
+urlpatterns = [
+    path("", home.home, name="home"),
+    path("login/", auth.login_view, name="login"),
+    path("logout/", auth.logout_view, name="logout"),
+    path("password/", auth.password_change, name="password_change"),
+    path("preferences/", auth.preferences, name="preferences"),
+    path("modules/<slug:key>/", home.module_placeholder, name="module"),
+    path("tasks/<uuid:task_id>/", home.task_progress, name="task_progress"),
+    path("tasks/<uuid:task_id>/download/", home.task_download, name="task_download"),
+    path("users/", users.user_list, name="user_list"),
+    path("users/new/", users.user_create, name="user_create"),
+    path("users/<int:user_id>/", users.user_detail, name="user_detail"),
+    path("users/<int:user_id>/edit/", users.user_edit, name="user_edit"),
+    path("users/<int:user_id>/reveal/<slug:field>/", users.user_reveal, name="user_reveal"),
+    path("users/<int:user_id>/unlock/", users.user_unlock, name="user_unlock"),
+    path("security/", users.security, name="security"),
+    path("regions/", users.region_list, name="region_list"),
+    path("audit/", audit.audit_list, name="audit_list"),
+    path("audit/export/", audit.audit_export, name="audit_export"),
+    path("health/", home.health, name="health"),
+]

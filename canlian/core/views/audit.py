@@ -1,0 +1,40 @@
+"""The audit log as the 审计管理员 reads and exports it."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from canlian.core import selectors
+from canlian.core.access import roles_required
+from canlian.core.exports import audit_export_start
+from canlian.core.forms import AuditFilterForm
+from canlian.core.roles import Role
+
+PAGE_SIZE = 50
+
+
+def _filters(form: AuditFilterForm) -> selectors.AuditFilter:
+    if not form.is_valid():
+        return selectors.AuditFilter()
+    return selectors.AuditFilter(**{k: v or ("" if k not in ("date_from", "date_to") else None)
+                                    for k, v in form.cleaned_data.items()})
+
+
+@roles_required(Role.AUDITOR)
+def audit_list(request: HttpRequest) -> HttpResponse:
+    form = AuditFilterForm(request.GET or None)
+    events = selectors.audit_events_for(actor=request.user, filters=_filters(form))
+    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "core/audit_list.html", {"form": form, "page": page,
+                                                    "query": request.GET.urlencode()})
+
+
+@roles_required(Role.AUDITOR)
+@require_POST
+def audit_export(request: HttpRequest) -> HttpResponse:
+    form = AuditFilterForm(request.POST)
+    run = audit_export_start(actor=request.user, filters=_filters(form))
+    return redirect("core:task_progress", task_id=run.pk)

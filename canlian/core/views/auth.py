@@ -1,0 +1,92 @@
+"""Sign-in, sign-out, password change and display preferences."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+
+from canlian.core import services
+from canlian.core.access import public_view, roles_required
+from canlian.core.context_processors import PREF_COOKIE
+from canlian.core.errors import DomainError
+from canlian.core.forms import LoginForm, PasswordChangeForm
+from canlian.core.roles import ALL_ROLES
+
+
+def _safe_next(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return ""
+
+
+@public_view
+@sensitive_post_parameters("password")
+def login_view(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("core:home")
+    form = LoginForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        result = services.login_attempt(
+            request=request,
+            username=form.cleaned_data["username"],
+            password=form.cleaned_data["password"],
+        )
+        if result.user is not None:
+            return redirect(_safe_next(request) or "core:home")
+        form.add_error(None, result.error)
+    return render(request, "core/login.html", {"form": form, "next": _safe_next(request)})
+
+
+@public_view
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    services.logout_user(request=request)
+    messages.info(request, "您已安全退出。")
+    return redirect("core:login")
+
+
+@roles_required(ALL_ROLES)
+@sensitive_post_parameters()
+def password_change(request: HttpRequest) -> HttpResponse:
+    form = PasswordChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.user_change_password(
+                actor=request.user,
+                old_password=form.cleaned_data["old_password"],
+                new_password=form.cleaned_data["new_password"],
+                request=request,
+            )
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            from django.contrib.auth import update_session_auth_hash
+
+            update_session_auth_hash(request, request.user)
+            messages.success(request, "密码已修改。")
+            return redirect("core:home")
+    return render(request, "core/password_change.html", {"form": form})
+
+
+@public_view
+@require_POST
+def preferences(request: HttpRequest) -> HttpResponse:
+    """Large-text and high-contrast modes: stored on the account, or in a cookie before sign-in."""
+    large_text = request.POST.get("large_text") == "1"
+    high_contrast = request.POST.get("high_contrast") == "1"
+    target = _safe_next(request) or "core:home"
+    response = redirect(target)
+    if request.user.is_authenticated:
+        services.user_set_preferences(
+            user=request.user, large_text=large_text, high_contrast=high_contrast
+        )
+    else:
+        flags = ("L" if large_text else "") + ("C" if high_contrast else "")
+        response.set_cookie(PREF_COOKIE, flags, max_age=365 * 24 * 3600, samesite="Lax",
+                            httponly=True)
+    return response

@@ -1,0 +1,62 @@
+"""The work-bench home page, module placeholders, background-task progress and health."""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+
+from canlian.core import audit, selectors
+from canlian.core.access import public_view, roles_required
+from canlian.core.menu import MODULES_BY_KEY
+from canlian.core.models import AuditAction
+from canlian.core.roles import ALL_ROLES
+
+
+@roles_required(ALL_ROLES)
+def home(request: HttpRequest) -> HttpResponse:
+    data = selectors.workbench_for(actor=request.user)
+    return render(request, "core/home.html", {"data": data})
+
+
+@roles_required(ALL_ROLES)
+def module_placeholder(request: HttpRequest, key: str) -> HttpResponse:
+    module = MODULES_BY_KEY.get(key)
+    if module is None or request.user.role not in module.roles:
+        raise Http404("没有这个模块。")
+    if module.url_name:
+        return redirect(module.url_name)
+    return render(request, "core/module_placeholder.html", {"module": module})
+
+
+@roles_required(ALL_ROLES)
+def task_progress(request: HttpRequest, task_id: str) -> HttpResponse:
+    run = selectors.task_run_get_for(actor=request.user, task_id=task_id)
+    if request.headers.get("Accept", "").startswith("application/json"):
+        return JsonResponse({
+            "status": run.status, "status_label": run.get_status_display(),
+            "percent": run.percent, "done": run.done, "total": run.total,
+            "message": run.message, "finished": run.is_finished,
+        })
+    return render(request, "core/task_progress.html", {"run": run})
+
+
+@roles_required(ALL_ROLES)
+def task_download(request: HttpRequest, task_id: str) -> HttpResponse:
+    run = selectors.task_run_get_for(actor=request.user, task_id=task_id)
+    if not run.result_file:
+        raise Http404("该任务没有可下载的文件。")
+    audit.audit_record(
+        actor=request.user, action=AuditAction.EXPORT, object_type="core.taskrun",
+        object_id=str(run.pk), region_code=request.user.region_id,
+        summary=f"下载导出文件：{run.title}", request=request,
+    )
+    return FileResponse(open(run.result_file, "rb"), as_attachment=True,
+                        filename=run.result_name or "export.xlsx")
+
+
+@public_view
+def health(request: HttpRequest) -> HttpResponse:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})

@@ -1,0 +1,11 @@
+from __future__ import annotations
+
+from django.urls import include, path
+
+from canlian.api import api
+
+# No django.contrib.admin: it would bypass jurisdiction scoping and the audit log.
+urlpatterns = [
+    path("api/v1/", api.urls),
+    path("", include("canlian.core.urls")),
+]
