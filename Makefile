@@ -79,8 +79,13 @@ test: install system-deps node-deps  ## everything CI runs
 	echo "== 浏览器 (Playwright + Chromium, axe-core)" && $(MAKE) --no-print-directory test-e2e && \
 	echo "全部测试通过，用时 $$(( $$(date +%s) - start )) 秒"
 
-bench: install  ## benchmarks on generated data; they print figures
+bench: install  ## benchmarks on generated data (SQLite, then PostgreSQL); they print figures
+	rm -f var/bench.sqlite3*
 	$(PY) bench/run.py
+	BENCH_SKIP_CRYPTO=1 bash scripts/with_postgres.sh bash -c \
+	  'createdb -h $$PGHOST -p $$PGPORT -U postgres canlian && \
+	   BENCH_DATABASE_URL=$$DATABASE_URL $(PY) bench/run.py'
+	rm -f var/bench.sqlite3*
 
 clean-demo:
 	rm -f var/canlian.sqlite3 var/canlian.sqlite3-*

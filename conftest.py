@@ -37,7 +37,12 @@ def _villages(township_code: str) -> list[str]:
 
 
 @pytest.fixture
-def regions(db: Any) -> dict[str, str]:
+def region_data(db: Any) -> None:
+    """The shipped regions: already there, loaded by migration 0002 (e2e overrides this)."""
+
+
+@pytest.fixture
+def regions(region_data: None) -> dict[str, str]:
     a, a2 = _villages(TOWNSHIP_A)
     b = _villages(TOWNSHIP_B)[0]
     return {"county": COUNTY, "township_a": TOWNSHIP_A, "township_b": TOWNSHIP_B,
@@ -45,7 +50,7 @@ def regions(db: Any) -> dict[str, str]:
 
 
 @pytest.fixture
-def make_user(db: Any) -> Callable[..., User]:
+def make_user(region_data: None) -> Callable[..., User]:
     def make(role: str, region_code: str = COUNTY, **kwargs: Any) -> User:
         return UserFactory(role=role, region=Region.objects.get(code=region_code), **kwargs)
 

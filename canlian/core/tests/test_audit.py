@@ -131,3 +131,31 @@ def test_audit_list_query_count_is_fixed(personas: dict[str, User], client: Clie
     with django_assert_max_num_queries(8):  # type: ignore[operator]
         response = client.get(reverse("core:audit_list"))
     assert len(response.context["page"]) == 30
+
+
+def test_auditor_daily_series_counts_reveals_and_exports_zero_filled(
+    personas: dict[str, User],
+) -> None:
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    from canlian.core import audit
+    from canlian.core.selectors import audit_events_by_day
+
+    now = timezone.now()
+    with time_machine.travel(now - timedelta(days=3), tick=False):
+        audit.audit_record(actor=personas["county_admin"], action=AuditAction.REVEAL,
+                           region_code="520322101000")
+    audit.audit_record(actor=personas["county_admin"], action=AuditAction.EXPORT,
+                       region_code="520322000000")
+    audit.audit_record(actor=personas["county_admin"], action=AuditAction.UPDATE,
+                       region_code="520322000000")
+    audit.audit_record(actor=personas["other_county_admin"], action=AuditAction.EXPORT,
+                       region_code="610921000000")  # another county: not counted
+    series = audit_events_by_day(actor=personas["auditor"], days=14)
+    assert len(series) == 14 and series[-1]["day"] == timezone.localdate()
+    assert (series[-1]["total"], series[-1]["reveals"], series[-1]["exports"]) == (2, 0, 1)
+    assert (series[-4]["total"], series[-4]["reveals"]) == (1, 1)
+    assert sum(day["total"] for day in series) == 3

@@ -14,6 +14,7 @@ from canlian.core.access import public_view, roles_required
 from canlian.core.context_processors import PREF_COOKIE
 from canlian.core.errors import DomainError
 from canlian.core.forms import LoginForm, PasswordChangeForm
+from canlian.core.models import User
 from canlian.core.roles import ALL_ROLES
 
 
@@ -37,9 +38,19 @@ def login_view(request: HttpRequest) -> HttpResponse:
             password=form.cleaned_data["password"],
         )
         if result.user is not None:
+            _keep_display_choice(request, result.user)
             return redirect(_safe_next(request) or "core:home")
         form.add_error(None, result.error)
     return render(request, "core/login.html", {"form": form, "next": _safe_next(request)})
+
+
+def _keep_display_choice(request: HttpRequest, user: User) -> None:
+    """A mode chosen on the sign-in page (kept in a cookie) carries over to the account."""
+    flags = request.COOKIES.get(PREF_COOKIE)
+    if flags is not None:
+        services.user_set_preferences(
+            user=user, large_text="L" in flags, high_contrast="C" in flags
+        )
 
 
 @public_view
@@ -76,7 +87,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
 @public_view
 @require_POST
 def preferences(request: HttpRequest) -> HttpResponse:
-    """Large-text and high-contrast modes: stored on the account, or in a cookie before sign-in."""
+    """Large-text and high-contrast modes: stored on the account and in a browser cookie."""
     large_text = request.POST.get("large_text") == "1"
     high_contrast = request.POST.get("high_contrast") == "1"
     target = _safe_next(request) or "core:home"
@@ -85,8 +96,8 @@ def preferences(request: HttpRequest) -> HttpResponse:
         services.user_set_preferences(
             user=request.user, large_text=large_text, high_contrast=high_contrast
         )
-    else:
-        flags = ("L" if large_text else "") + ("C" if high_contrast else "")
-        response.set_cookie(PREF_COOKIE, flags, max_age=365 * 24 * 3600, samesite="Lax",
-                            httponly=True)
+    # The browser remembers its latest choice too, so the sign-in page keeps the mode.
+    flags = ("L" if large_text else "") + ("C" if high_contrast else "")
+    response.set_cookie(PREF_COOKIE, flags, max_age=365 * 24 * 3600, samesite="Lax",
+                        httponly=True)
     return response
