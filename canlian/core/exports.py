@@ -100,7 +100,7 @@ def _audit_row(event: AuditEvent) -> list[Any]:
         event.object_id,
         event.region_code,
         event.summary,
-        "; ".join(f"{k}: {v}" for k, v in event.changes.items()) if event.changes else "",
+        "; ".join(event.change_lines),
         event.ip_address or "",
     ]
 

@@ -183,6 +183,18 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_username} {self.get_action_display()}"
 
+    @property
+    def change_lines(self) -> list[str]:
+        """The changes as readable lines: `field：old → new`, or `key：value`."""
+        lines = []
+        for key, value in (self.changes or {}).items():
+            if isinstance(value, list) and len(value) == 2:
+                old, new = ("" if v is None else v for v in value)
+                lines.append(f"{key}：{old} → {new}")
+            else:
+                lines.append(f"{key}：{value}")
+        return lines
+
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise PermissionError("audit rows are append-only")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -12,6 +11,7 @@ from canlian.core.access import roles_required
 from canlian.core.exports import audit_export_start
 from canlian.core.forms import AuditFilterForm
 from canlian.core.roles import Role
+from canlian.core.views.paging import paginate
 
 PAGE_SIZE = 50
 
@@ -27,9 +27,8 @@ def _filters(form: AuditFilterForm) -> selectors.AuditFilter:
 def audit_list(request: HttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET or None)
     events = selectors.audit_events_for(actor=request.user, filters=_filters(form))
-    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "core/audit_list.html", {"form": form, "page": page,
-                                                    "query": request.GET.urlencode()})
+    return render(request, "core/audit_list.html",
+                  {"form": form, **paginate(request, events, PAGE_SIZE)})
 
 
 @roles_required(Role.AUDITOR)

@@ -10,13 +10,21 @@ from canlian.core import audit, selectors
 from canlian.core.access import public_view, roles_required
 from canlian.core.menu import MODULES_BY_KEY
 from canlian.core.models import AuditAction
-from canlian.core.roles import ALL_ROLES
+from canlian.core.roles import ADMIN_ROLES, ALL_ROLES
 
 
 @roles_required(ALL_ROLES)
 def home(request: HttpRequest) -> HttpResponse:
     data = selectors.workbench_for(actor=request.user)
-    return render(request, "core/home.html", {"data": data})
+    chart_data = [
+        {"day": f"{d['day']:%m-%d}", "total": d["total"], "reveals": d["reveals"],
+         "exports": d["exports"]}
+        for d in data.get("events_by_day", [])
+    ]
+    return render(request, "core/home.html", {
+        "data": data, "chart_data": chart_data,
+        "show_modules": request.user.role not in ADMIN_ROLES,
+    })
 
 
 @roles_required(ALL_ROLES)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -16,6 +15,7 @@ from canlian.core.idnumbers import mask_id_number, mask_phone
 from canlian.core.models import Region
 from canlian.core.permissions import can_reveal_user_identifiers
 from canlian.core.roles import Role
+from canlian.core.views.paging import paginate
 
 PAGE_SIZE = 50
 
@@ -26,8 +26,8 @@ def user_list(request: HttpRequest) -> HttpResponse:
     filters = form.cleaned_data if form.is_valid() else {}
     users = selectors.users_for(actor=request.user, query=filters.get("q", ""),
                                 role=filters.get("role", ""))
-    page = Paginator(users, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "core/user_list.html", {"form": form, "page": page})
+    return render(request, "core/user_list.html",
+                  {"form": form, **paginate(request, users, PAGE_SIZE)})
 
 
 def _region(request: HttpRequest, code: str) -> Region:
