@@ -183,6 +183,14 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_username} {self.get_action_display()}"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise PermissionError("audit rows are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise PermissionError("audit rows are append-only")
+
     @property
     def change_lines(self) -> list[str]:
         """The changes as readable lines: `field：old → new`, or `key：value`."""
@@ -194,14 +202,6 @@ class AuditEvent(models.Model):
             else:
                 lines.append(f"{key}：{value}")
         return lines
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise PermissionError("audit rows are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        raise PermissionError("audit rows are append-only")
 
 
 class TaskStatus(models.TextChoices):

@@ -115,3 +115,10 @@ def test_logout_is_post_only_and_audited(personas: dict[str, User], client: Clie
     client.post(reverse("core:logout"))
     assert AuditEvent.objects.filter(action=AuditAction.LOGOUT).exists()
     assert client.get(reverse("core:home")).status_code == 302
+
+
+def test_empty_login_form_names_the_missing_fields(client: Client, db: object) -> None:
+    response = client.post(reverse("core:login"), {"username": "", "password": ""})
+    text = response.content.decode()
+    assert response.status_code == 200
+    assert 'href="#id_username"' in text and 'href="#id_password"' in text

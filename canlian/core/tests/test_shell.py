@@ -106,3 +106,12 @@ def test_user_list_query_count_is_fixed(personas: dict[str, User], client: Clien
     with django_assert_max_num_queries(8):  # type: ignore[operator]
         response = client.get(reverse("core:user_list"))
     assert len(response.context["page"]) == 50
+
+
+def test_messages_are_chinese_whatever_the_browser_asks_for(personas: dict[str, User],
+                                                           client: Client) -> None:
+    client.force_login(personas["county_admin"])
+    page = client.post(reverse("core:user_create"), {"name": "某人"},
+                       HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    text = page.content.decode()
+    assert "这个字段是必填项" in text and "This field is required" not in text

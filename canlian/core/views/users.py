@@ -36,7 +36,7 @@ def _region(request: HttpRequest, code: str) -> Region:
 
 @roles_required(Role.COUNTY_ADMIN)
 def user_create(request: HttpRequest) -> HttpResponse:
-    form = UserForm(request.POST or None,
+    form = UserForm(request.POST if request.method == "POST" else None,
                     region_choices=selectors.region_choices_for(actor=request.user))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -72,7 +72,8 @@ def user_edit(request: HttpRequest, user_id: int) -> HttpResponse:
     initial = {"username": target.username, "name": target.name, "role": target.role,
                "region": target.region_id, "phone": target.phone,
                "id_number": target.id_number, "is_active": target.is_active}
-    form = UserForm(request.POST or None, initial=initial, editing=True,
+    data = request.POST if request.method == "POST" else None
+    form = UserForm(data, initial=initial, editing=True,
                     region_choices=selectors.region_choices_for(actor=request.user))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
