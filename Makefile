@@ -43,7 +43,7 @@ system-deps:  ## Debian chromium + CJK fonts for browser tests (installed when m
 	@bash scripts/system_deps.sh
 
 node-deps: node_modules/.installed
-node_modules/.installed: package.json package-lock.json
+node_modules/.installed: package.json package-lock.json | system-deps
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
@@ -55,14 +55,16 @@ lint: install
 
 check-deploy:  ## production settings pass Django's deployment checklist
 	CANLIAN_LOCAL_ENV=/dev/null CANLIAN_DEBUG=0 CANLIAN_ALLOWED_HOSTS=canlian.example.gov.cn \
-	  CANLIAN_SECRET_KEY=$$(openssl rand -hex 40) CANLIAN_SM4_KEY=$$(openssl rand -hex 16) \
-	  CANLIAN_INDEX_KEY=$$(openssl rand -hex 32) CANLIAN_HSTS_PRELOAD=1 \
+	  CANLIAN_SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_hex(40))') \
+	  CANLIAN_SM4_KEY=$$($(PY) -c 'import secrets; print(secrets.token_hex(16))') \
+	  CANLIAN_INDEX_KEY=$$($(PY) -c 'import secrets; print(secrets.token_hex(32))') \
+	  CANLIAN_HSTS_PRELOAD=1 \
 	  $(PY) manage.py check --deploy --fail-level WARNING
 
 test-sqlite: install
 	$(PYTEST) -m "not e2e" -n 2 -q -p no:playwright
 
-test-postgres: install
+test-postgres: install system-deps
 	@bash scripts/with_postgres.sh $(PYTEST) -m "not e2e" -n 2 -q -p no:playwright
 
 test-e2e: install system-deps node-deps

@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
-# Debian packages the browser tests need: chromium (driven by Playwright, STACK.md §3) and CJK
-# fonts (without them every Chinese character renders as a box). Installed only when missing.
+# Debian packages the tests need, installed only when missing: chromium (driven by Playwright,
+# STACK.md §3), CJK fonts (without them every Chinese character renders as a box), PostgreSQL
+# server binaries for the throw-away test cluster, and npm for the axe-core checker.
 set -euo pipefail
 need=()
-command -v chromium >/dev/null 2>&1 || need+=(chromium)
-fc-list 2>/dev/null | grep -q "Noto Sans CJK" || need+=(fonts-noto-cjk)
+for pkg in chromium fonts-noto-cjk; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
+done
+if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  need+=(postgresql)
+fi
+command -v npm >/dev/null 2>&1 || need+=(npm)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ]; then
   echo "缺少系统软件包：${need[*]}。请以 root 运行 make test，或执行：sudo apt-get install -y ${need[*]}" >&2
