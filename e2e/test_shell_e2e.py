@@ -123,3 +123,24 @@ def test_auditor_exports_the_log_and_downloads_it(page: Page, live_server: objec
     with page.expect_download() as download:
         page.get_by_role("link", name="下载文件").click()
     assert download.value.suggested_filename.endswith(".xlsx")
+
+
+def test_progress_page_follows_a_running_task_until_its_file_is_ready(
+    page: Page, live_server: object, personas: dict[str, User], settings: object
+) -> None:
+    """The page polls while the worker runs the task, then offers the download by itself."""
+    from canlian.core.models import TaskRun, TaskStatus
+
+    run = TaskRun.objects.create(created_by=personas["auditor"], kind="audit_export",
+                                 title="导出审计日志", status=TaskStatus.RUNNING, total=10, done=3)
+    base = str(live_server)
+    _sign_in(page, base, personas["auditor"].username)
+    page.goto(f"{base}/tasks/{run.pk}/")
+    expect(page.get_by_role("status")).to_contain_text("进行中")
+    expect(page.get_by_role("link", name="下载文件")).to_have_count(0)
+    path = settings.MEDIA_ROOT / "exports" / "r.xlsx"  # type: ignore[attr-defined]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"PK")
+    TaskRun.objects.filter(pk=run.pk).update(status=TaskStatus.SUCCEEDED, done=10,
+                                             result_file=str(path), result_name="r.xlsx")
+    expect(page.get_by_role("link", name="下载文件")).to_be_visible(timeout=10000)

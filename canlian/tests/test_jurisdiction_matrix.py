@@ -124,31 +124,37 @@ def _request(client: Client, url: str, method: str = "get") -> int:
     return response.status_code
 
 
+def _judge(name: str, role: str, allowed: frozenset[str], fetch: Callable[[Kwargs], int],
+           inside: Kwargs, outside: Kwargs | None) -> list[str]:
+    """The matrix rule for one endpoint and one role; returns what went wrong."""
+    status = fetch(inside)
+    if role not in allowed:
+        return [] if status == 403 else [f"{name}: wrong role {role} got {status}, expected 403"]
+    problems = [] if 200 <= status < 400 else [f"{name}: {role} inside got {status}"]
+    if outside is not None and (status := fetch(outside)) != 404:
+        problems.append(f"{name}: {role} outside got {status}, expected 404")
+    return problems
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_pages_by_role_and_jurisdiction(role: str, personas: dict[str, User],
                                         client: Client) -> None:
     actor = personas[role]
-    client.force_login(actor)
     failures = []
     for name, view in html_endpoints():
-        allowed = view.allowed_roles
-        if allowed is None:
+        if view.allowed_roles is None:
             continue  # public pages (login, health) are tested on their own
+        client.force_login(actor)  # a page such as logout may have ended the session
         sample = SAMPLES.get(name)
         inside, outside = sample(actor, personas) if sample else ({}, None)
-        status = _request(client, reverse(name, kwargs=inside))
-        if role not in allowed:
-            if status != 403:
-                failures.append(f"{name}: wrong role {role} got {status}, expected 403")
-            continue
-        if not 200 <= status < 400:
-            failures.append(f"{name}: {role} inside jurisdiction got {status}")
-        if outside is not None:
-            status = _request(client, reverse(name, kwargs=outside))
-            if status != 404:
-                failures.append(f"{name}: {role} outside jurisdiction got {status}, expected 404")
-        client.force_login(actor)  # a page such as logout may have ended the session
+        failures += _judge(name, role, view.allowed_roles,
+                           lambda kw, n=name: _request(client, reverse(n, kwargs=kw)),
+                           inside, outside)
     assert failures == []
+
+
+def _api_url(path: str, kwargs: Kwargs) -> str:
+    return "/api/v1" + re.sub(r"\{(\w+)\}", lambda m: str(kwargs[m.group(1)]), path)
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -160,21 +166,10 @@ def test_api_by_role_and_jurisdiction(role: str, personas: dict[str, User],
     for name, path, method, func in api_endpoints():
         sample = SAMPLES.get(name)
         inside, outside = sample(actor, personas) if sample else ({}, None)
-
-        def url(kwargs: Kwargs, path: str = path) -> str:
-            return "/api/v1" + re.sub(r"\{(\w+)\}", lambda m: str(kwargs[m.group(1)]), path)
-
-        status = getattr(client, method.lower())(url(inside)).status_code
-        if role not in func.allowed_roles:
-            if status != 403:
-                failures.append(f"{name}: wrong role {role} got {status}, expected 403")
-            continue
-        if status != 200:
-            failures.append(f"{name}: {role} inside jurisdiction got {status}")
-        if outside is not None:
-            status = getattr(client, method.lower())(url(outside)).status_code
-            if status != 404:
-                failures.append(f"{name}: {role} outside got {status}, expected 404")
+        failures += _judge(
+            name, role, func.allowed_roles,
+            lambda kw, p=path, m=method: getattr(client, m.lower())(_api_url(p, kw)).status_code,
+            inside, outside)
     assert failures == []
 
 
@@ -191,8 +186,7 @@ def test_anonymous_is_sent_to_login_and_api_says_401(personas: dict[str, User],
     for name, path, method, _ in api_endpoints():
         sample = SAMPLES.get(name)
         inside = sample(personas["county_admin"], personas)[0] if sample else {}
-        url = "/api/v1" + re.sub(r"\{(\w+)\}", lambda m, k=inside: str(k[m.group(1)]), path)
-        assert getattr(client, method.lower())(url).status_code == 401, name
+        assert getattr(client, method.lower())(_api_url(path, inside)).status_code == 401, name
 
 
 def test_unknown_task_id_is_404_not_500(personas: dict[str, User], client: Client) -> None:
