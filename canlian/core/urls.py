@@ -25,5 +25,6 @@ urlpatterns = [
     path("regions/", users.region_list, name="region_list"),
     path("audit/", audit.audit_list, name="audit_list"),
     path("audit/export/", audit.audit_export, name="audit_export"),
+    path("keepalive/", home.keepalive, name="keepalive"),
     path("health/", home.health, name="health"),
 ]

@@ -52,11 +52,15 @@ def test_reveal_is_audited_and_shows_full_number(personas: dict[str, User],
     client.force_login(personas["county_admin"])
     page = client.get(reverse("core:user_detail", args=[user.pk])).content.decode()
     assert "139****5678" in page and "13912345678" not in page
-    response = client.post(reverse("core:user_reveal", args=[user.pk, "phone"]))
+    response = client.post(reverse("core:user_reveal", args=[user.pk, "phone"]), follow=True)
     assert "13912345678" in response.content.decode()
     event = AuditEvent.objects.get(action=AuditAction.REVEAL)
     assert (event.actor, event.object_id, event.changes) == (
         personas["county_admin"], str(user.pk), {"field": "phone"})
+    # Shown once: reloading the page shows the mask again and writes no second row.
+    again = client.get(reverse("core:user_detail", args=[user.pk])).content.decode()
+    assert "13912345678" not in again
+    assert AuditEvent.objects.filter(action=AuditAction.REVEAL).count() == 1
 
 
 def test_logins_success_and_failure_are_audited(personas: dict[str, User],

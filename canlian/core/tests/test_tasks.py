@@ -51,3 +51,17 @@ def test_someone_elses_task_is_404(personas: dict[str, User], client: Client) ->
     assert client.get(reverse("core:task_progress", args=[run.pk])).status_code == 404
     client.force_login(personas["auditor"])
     assert client.get(reverse("core:task_progress", args=[run.pk])).status_code == 200
+
+
+def test_export_with_unreadable_filters_is_refused_not_widened(personas: dict[str, User],
+                                                                client: Client) -> None:
+    client.force_login(personas["auditor"])
+    response = client.post(reverse("core:audit_export"), {"date_from": "2026-13-45"},
+                           follow=True)
+    assert "筛选条件有误，未导出" in response.content.decode()
+    assert not TaskRun.objects.exists()
+
+
+def test_keepalive_extends_the_session_cheaply(personas: dict[str, User], client: Client) -> None:
+    client.force_login(personas["leader"])
+    assert client.get(reverse("core:keepalive")).status_code == 204

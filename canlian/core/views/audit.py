@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -35,5 +36,9 @@ def audit_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def audit_export(request: HttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.POST)
+    if not form.is_valid():
+        # Never fall back to exporting everything when the filters could not be read.
+        messages.error(request, "筛选条件有误，未导出。请检查日期等条件后再试。")
+        return redirect("core:audit_list")
     run = audit_export_start(actor=request.user, filters=_filters(form))
     return redirect("core:task_progress", task_id=run.pk)

@@ -63,6 +63,12 @@ def task_download(request: HttpRequest, task_id: str) -> HttpResponse:
                         filename=run.result_name or "export.xlsx")
 
 
+@roles_required(ALL_ROLES)
+def keepalive(request: HttpRequest) -> HttpResponse:
+    """A cheap request that extends the idle session (the "继续使用" button)."""
+    return HttpResponse(status=204)
+
+
 @public_view
 def health(request: HttpRequest) -> HttpResponse:
     with connection.cursor() as cursor:

@@ -55,13 +55,21 @@ def user_create(request: HttpRequest) -> HttpResponse:
     return render(request, "core/user_form.html", {"form": form, "title": "新建账户"})
 
 
+REVEAL_SESSION_KEY = "core_revealed"
+
+
 @roles_required(Role.COUNTY_ADMIN)
 def user_detail(request: HttpRequest, user_id: int) -> HttpResponse:
     target = selectors.user_get_for(actor=request.user, user_id=user_id)
+    # A value revealed by the POST just before is shown once; a reload shows it masked again.
+    revealed = request.session.pop(REVEAL_SESSION_KEY, None) or {}
+    field = revealed.get("field") if revealed.get("user_id") == target.pk else None
     return render(request, "core/user_detail.html", {
         "target": target,
-        "masked_phone": mask_phone(target.phone),
-        "masked_id_number": mask_id_number(target.id_number),
+        "masked_phone": target.phone if field == "phone" else mask_phone(target.phone),
+        "masked_id_number": (target.id_number if field == "id_number"
+                             else mask_id_number(target.id_number)),
+        "revealed": field,
         "can_reveal": can_reveal_user_identifiers(request.user, target),
     })
 
@@ -95,20 +103,17 @@ def user_edit(request: HttpRequest, user_id: int) -> HttpResponse:
 @roles_required(Role.COUNTY_ADMIN)
 @require_POST
 def user_reveal(request: HttpRequest, user_id: int, field: str) -> HttpResponse:
+    """Audit the reveal, then show it on the detail page (POST-redirect-GET: a reload of the
+    page neither re-submits nor writes a second audit row)."""
     target = selectors.user_get_for(actor=request.user, user_id=user_id)
     try:
-        value = services.user_reveal_identifier(actor=request.user, user=target, field=field,
-                                                request=request)
+        services.user_reveal_identifier(actor=request.user, user=target, field=field,
+                                        request=request)
     except DomainError as error:
         messages.error(request, error.message)
-        return redirect("core:user_detail", user_id=target.pk)
-    return render(request, "core/user_detail.html", {
-        "target": target,
-        "masked_phone": value if field == "phone" else mask_phone(target.phone),
-        "masked_id_number": value if field == "id_number" else mask_id_number(target.id_number),
-        "revealed": field,
-        "can_reveal": True,
-    })
+    else:
+        request.session[REVEAL_SESSION_KEY] = {"user_id": target.pk, "field": field}
+    return redirect("core:user_detail", user_id=target.pk)
 
 
 @roles_required(Role.SECURITY_ADMIN)

@@ -206,7 +206,7 @@
         return;
       }
       button.disabled = true;
-      window.fetch(window.location.href, {
+      window.fetch(document.body.dataset.keepaliveUrl || window.location.href, {
         method: "GET",
         credentials: "same-origin",
         cache: "no-store",
