@@ -79,7 +79,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tasks",
     "django_tasks_db",
+    "simple_history",
     "canlian.core",
+    "canlian.registry",
 ]
 
 MIDDLEWARE = [

@@ -7,5 +7,6 @@ from canlian.api import api
 # No django.contrib.admin: it would bypass jurisdiction scoping and the audit log.
 urlpatterns = [
     path("api/v1/", api.urls),
+    path("registry/", include("canlian.registry.urls")),
     path("", include("canlian.core.urls")),
 ]

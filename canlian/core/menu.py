@@ -23,8 +23,9 @@ class Module:
 
 
 MODULES: tuple[Module, ...] = (
-    Module("registry", "残疾人基础库", BUSINESS_ROLES,
-           "残疾人、家庭户与监护人信息，按姓名、拼音、身份证号、残疾人证号检索，360° 个人档案。"),
+    Module("registry", "残疾人基础库", COUNTY_BUSINESS,
+           "残疾人、家庭户与监护人信息，按姓名、拼音、身份证号、残疾人证号检索，360° 个人档案。",
+           "registry:person_list"),
     Module("organizations", "组织体系", COUNTY_BUSINESS,
            "县、乡镇（街道）残联与村（社区）残协、五个专门协会、专职委员与主席团组成。"),
     Module("certificates", "证件办理", BUSINESS_ROLES,

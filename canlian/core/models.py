@@ -228,6 +228,7 @@ class TaskRun(models.Model):
     done = models.PositiveIntegerField("已处理", default=0)
     message = models.CharField("说明", max_length=500, blank=True)
     params = models.JSONField(default=dict, blank=True)
+    result = models.JSONField("结果", default=dict, blank=True)
     result_file = models.CharField("结果文件", max_length=300, blank=True)
     result_name = models.CharField("下载文件名", max_length=200, blank=True)
 

@@ -38,11 +38,12 @@ def task_run_progress(run: TaskRun, *, done: int) -> None:
 
 
 def task_run_succeeded(run: TaskRun, *, message: str, result_file: str = "",
-                       result_name: str = "") -> None:
+                       result_name: str = "", result: dict[str, Any] | None = None) -> None:
     run.status, run.finished_at, run.done = TaskStatus.SUCCEEDED, timezone.now(), run.total
     run.message, run.result_file, run.result_name = message, result_file, result_name
+    run.result = result or {}
     run.save(update_fields=["status", "finished_at", "done", "message", "result_file",
-                            "result_name"])
+                            "result_name", "result"])
 
 
 def task_run_failed(run: TaskRun, *, message: str) -> None:

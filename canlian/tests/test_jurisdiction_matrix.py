@@ -60,6 +60,19 @@ def _module(actor: User, p: dict[str, User]) -> tuple[Kwargs, Kwargs | None]:
     return {"key": sorted(mine)[0]}, ({"key": others[0]} if others else None)
 
 
+def _person(actor: User, p: dict[str, User]) -> tuple[Kwargs, Kwargs | None]:
+    from canlian.registry.tests.factories import make_person
+
+    village = p["village_liaison"].region_id
+    if actor.region.level == "village":
+        village = actor.region_id
+    inside = make_person(region_code=village, name="辖区内")
+    outside = make_person(region_code="610921100000", name="外县")
+    if actor.role == "village_liaison" and actor.region_id != p["village_liaison"].region_id:
+        outside = make_person(region_code=p["village_liaison"].region_id, name="邻村")
+    return {"person_id": inside.pk}, {"person_id": outside.pk}
+
+
 SAMPLES: dict[str, Sample] = {
     "core:user_detail": _user_in_township,
     "core:user_edit": _user_in_township,
@@ -71,6 +84,10 @@ SAMPLES: dict[str, Sample] = {
     "core:task_progress": _own_task,
     "core:task_download": _own_finished_task,
     "core:module": _module,
+    "registry:person_detail": _person,
+    "registry:person_edit": _person,
+    "registry:person_reveal": lambda a, p: tuple(  # type: ignore[return-value]
+        None if kw is None else {**kw, "field": "id_number"} for kw in _person(a, p)),
     "api:user_detail": _user_in_township,
     "api:task_run": _own_task,
 }

@@ -14,6 +14,7 @@ from canlian.core.forms import UserFilterForm, UserForm
 from canlian.core.idnumbers import mask_id_number, mask_phone
 from canlian.core.models import Region
 from canlian.core.permissions import can_reveal_user_identifiers
+from canlian.core.reveal import reveal_remember, reveal_take
 from canlian.core.roles import Role
 from canlian.core.views.paging import paginate
 
@@ -55,15 +56,11 @@ def user_create(request: HttpRequest) -> HttpResponse:
     return render(request, "core/user_form.html", {"form": form, "title": "新建账户"})
 
 
-REVEAL_SESSION_KEY = "core_revealed"
-
-
 @roles_required(Role.COUNTY_ADMIN)
 def user_detail(request: HttpRequest, user_id: int) -> HttpResponse:
     target = selectors.user_get_for(actor=request.user, user_id=user_id)
     # A value revealed by the POST just before is shown once; a reload shows it masked again.
-    revealed = request.session.pop(REVEAL_SESSION_KEY, None) or {}
-    field = revealed.get("field") if revealed.get("user_id") == target.pk else None
+    field = reveal_take(request, target)
     return render(request, "core/user_detail.html", {
         "target": target,
         "masked_phone": target.phone if field == "phone" else mask_phone(target.phone),
@@ -112,7 +109,7 @@ def user_reveal(request: HttpRequest, user_id: int, field: str) -> HttpResponse:
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        request.session[REVEAL_SESSION_KEY] = {"user_id": target.pk, "field": field}
+        reveal_remember(request, target, field)
     return redirect("core:user_detail", user_id=target.pk)
 
 

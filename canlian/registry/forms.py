@@ -1,0 +1,147 @@
+"""Registry forms. The person form is checked by the same row parser as an import, so a page,
+the API and a spreadsheet obey one set of rules; errors land on the field they name."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from canlian.core.forms import DomainErrorFormMixin
+from canlian.registry.models import Category, CertificateStatus, Grade, HouseholdStatusKind
+from canlian.registry.models import LivingStatus as Living
+from canlian.registry.rows import PersonRow, parse_rows
+from canlian.registry.selectors import Hardship
+
+# form field → import column header (canlian.registry.rows)
+COLUMNS = {
+    "name": "姓名",
+    "id_number": "身份证号",
+    "region": "户籍地区划代码",
+    "address": "现住址",
+    "phone": "联系电话",
+    "category": "残疾类别",
+    "grade": "残疾等级",
+    "components": "多重残疾类别",
+    "certificate_number": "残疾人证号",
+    "certificate_issued_on": "发证日期",
+    "certificate_valid_until": "有效期至",
+    "needs_long_term_care": "是否需长期照护",
+    "living_status": "生存状态",
+    "died_on": "死亡日期",
+    "head_id_number": "户主身份证号",
+    "relation_to_head": "与户主关系",
+    "guardian_name": "监护人姓名",
+    "guardian_id_number": "监护人身份证号",
+    "guardian_phone": "监护人电话",
+    "is_dibao": "是否低保",
+    "is_tekun": "是否特困",
+}
+FIELD_FOR_COLUMN = {column: name for name, column in COLUMNS.items()}
+YES_NO = [("", "不变"), ("是", "是"), ("否", "否")]
+LIVING = [("正常", "正常"), ("死亡", "死亡"), ("迁出", "迁出")]
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def _blank(choices: list[tuple[Any, str]]) -> list[tuple[Any, str]]:
+    return [("", "请选择"), *choices]
+
+
+class PersonForm(DomainErrorFormMixin, forms.Form):
+    name = forms.CharField(label="姓名", max_length=50)
+    id_number = forms.CharField(label="身份证号", max_length=30,
+                                widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    region = forms.ChoiceField(label="户籍地（村、社区）")
+    address = forms.CharField(label="现住址", max_length=200, required=False)
+    phone = forms.CharField(label="联系电话", max_length=20, required=False,
+                            widget=forms.TextInput(attrs={"inputmode": "tel"}))
+    category = forms.ChoiceField(label="残疾类别", required=False,
+                                 choices=_blank(list(Category.choices)))
+    grade = forms.ChoiceField(label="残疾等级", required=False, choices=_blank(list(Grade.choices)))
+    components = forms.MultipleChoiceField(
+        label="多重残疾类别", required=False, widget=forms.CheckboxSelectMultiple,
+        choices=[c for c in Category.choices if c[0] != Category.MULTIPLE],
+        help_text="残疾类别为多重残疾时，选择两个或以上类别。")
+    certificate_number = forms.CharField(label="残疾人证号", max_length=30, required=False,
+                                         help_text="身份证号 + 类别代码 + 等级代码，共 20 位。")
+    certificate_issued_on = forms.DateField(label="发证日期", required=False, widget=DATE)
+    certificate_valid_until = forms.DateField(label="有效期至", required=False, widget=DATE)
+    needs_long_term_care = forms.ChoiceField(label="是否需长期照护", required=False,
+                                             choices=[("否", "否"), ("是", "是")])
+    living_status = forms.ChoiceField(label="生存状态", choices=LIVING)
+    died_on = forms.DateField(label="死亡日期", required=False, widget=DATE)
+    head_id_number = forms.CharField(label="户主身份证号", max_length=30, required=False,
+                                     help_text="本人即户主时留空。")
+    relation_to_head = forms.CharField(label="与户主关系", max_length=20, required=False)
+    guardian_name = forms.CharField(label="监护人姓名", max_length=50, required=False)
+    guardian_id_number = forms.CharField(label="监护人身份证号", max_length=30, required=False)
+    guardian_phone = forms.CharField(label="监护人电话", max_length=20, required=False)
+    is_dibao = forms.ChoiceField(label="是否低保", required=False, choices=YES_NO)
+    is_tekun = forms.ChoiceField(label="是否特困", required=False, choices=YES_NO)
+
+    def __init__(self, *args: Any, region_choices: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["region"].choices = _blank(region_choices)
+        self.row: PersonRow | None = None
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.errors:
+            return data
+        values = []
+        for name in COLUMNS:
+            value = data.get(name)
+            if name == "components":
+                value = "、".join(str(v) for v in value or [])
+            values.append("" if value is None else value)
+        result = parse_rows(list(COLUMNS.values()), [values])
+        for error in result.errors:
+            self.add_error(FIELD_FOR_COLUMN.get(error.column), error.message)
+        for message in result.file_errors:
+            self.add_error(None, message)
+        if result.rows and not self.errors:
+            self.row = result.rows[0]
+        return data
+
+
+def _choices_with_all(choices: list[tuple[Any, str]]) -> list[tuple[Any, str]]:
+    return [("", "全部"), *choices]
+
+
+class PersonFilterForm(forms.Form):
+    q = forms.CharField(label="查找", required=False, max_length=40,
+                        help_text="姓名、拼音首字母（如 zs）、身份证号或后四位、"
+                                  "出生日期（如 19800101）、残疾人证号")
+    region = forms.ChoiceField(label="区域", required=False)
+    category = forms.TypedChoiceField(label="残疾类别", required=False, coerce=int,
+                                      empty_value=None,
+                                      choices=_choices_with_all(list(Category.choices)))
+    grade = forms.TypedChoiceField(label="残疾等级", required=False, coerce=int, empty_value=None,
+                                   choices=_choices_with_all(list(Grade.choices)))
+    certificate_status = forms.ChoiceField(
+        label="证件状态", required=False,
+        choices=_choices_with_all(list(CertificateStatus.choices)))
+    expiring = forms.BooleanField(label="90 天内到期", required=False)
+    hardship = forms.ChoiceField(label="困难类型", required=False,
+                                 choices=_choices_with_all(list(Hardship.LABELS.items())))
+    household_status = forms.ChoiceField(
+        label="家庭保障", required=False,
+        choices=_choices_with_all(list(HouseholdStatusKind.choices)))
+    age_min = forms.IntegerField(label="年龄自", required=False, min_value=0, max_value=130)
+    age_max = forms.IntegerField(label="年龄至", required=False, min_value=0, max_value=130)
+    living_status = forms.ChoiceField(label="生存状态", required=False,
+                                      choices=_choices_with_all(list(Living.choices)))
+
+    def __init__(self, *args: Any, region_choices: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["region"].choices = _choices_with_all(region_choices)
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label="导入文件",
+                           help_text="Excel（.xlsx）或 CSV（UTF-8）文件，不超过 20 MB。")
+    mode = forms.ChoiceField(
+        label="导入方式", widget=forms.RadioSelect, initial="preview",
+        choices=[("preview", "仅检查，不写入（预览）"),
+                 ("all", "全部正确才导入（有任何错误则不导入）"),
+                 ("valid_only", "只导入正确的行，错误行另行下载修改")])

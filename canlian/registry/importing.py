@@ -1,0 +1,153 @@
+"""Registry import (issue #3 §4): read an XLSX or CSV file, check every row, then write all
+rows, only the valid ones, or nothing (preview). Used by the page (as a background task) and by
+`manage.py import_registry`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+
+from canlian.core.models import Region, User
+from canlian.registry.rows import ParseResult, RowError, parse_rows
+from canlian.registry.services import persons_upsert
+
+MAX_BYTES = 20 * 1024 * 1024
+XLSX_MAGIC = b"PK\x03\x04"
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be read; `message` is Chinese and names the file problem."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    file_errors: list[str] = field(default_factory=list)
+    written: bool = False
+    # The original cells of each spreadsheet row, for the error report.
+    source_rows: dict[int, list[Any]] = field(default_factory=dict)
+    header: list[Any] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "created": self.created, "updated": self.updated, "unchanged": self.unchanged,
+            "rejected": self.rejected, "written": self.written, "file_errors": self.file_errors,
+            "errors": [{"row": e.row, "column": e.column, "message": e.message}
+                       for e in self.errors],
+        }
+
+
+def read_table(path: Path, *, filename: str = "") -> tuple[list[Any], list[list[Any]]]:
+    """Header and data rows of the first sheet (XLSX) or of a UTF-8 CSV."""
+    size = path.stat().st_size
+    if size == 0:
+        raise ImportFileError("文件是空的。")
+    if size > MAX_BYTES:
+        raise ImportFileError(f"文件超过 {MAX_BYTES // 1024 // 1024} MB，请拆分后分批导入。")
+    name = (filename or path.name).lower()
+    with path.open("rb") as handle:
+        magic = handle.read(4)
+    if name.endswith(".csv"):
+        rows = _read_csv(path)
+    elif name.endswith(".xlsx") or magic == XLSX_MAGIC:
+        if magic != XLSX_MAGIC:
+            raise ImportFileError(
+                "该文件不是有效的 Excel（.xlsx）文件，可能是改了扩展名的其他文件。")
+        rows = _read_xlsx(path)
+    else:
+        raise ImportFileError("只支持 Excel（.xlsx）或 CSV 文件。")
+    rows = [r for r in rows if any(c not in (None, "") for c in r)] if rows else []
+    if not rows:
+        raise ImportFileError("文件中没有数据。")
+    return list(rows[0]), [list(r) for r in rows[1:]]
+
+
+def _read_xlsx(path: Path) -> list[list[Any]]:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+        return workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
+    except Exception as exc:  # calamine raises several types for damaged files
+        raise ImportFileError("无法读取该 Excel 文件，文件可能已损坏。") from exc
+
+
+def _read_csv(path: Path) -> list[list[Any]]:
+    raw = path.read_bytes()
+    for encoding in ("utf-8-sig", "gb18030"):  # Excel on Chinese Windows saves CSV as GBK
+        try:
+            return list(csv.reader(io.StringIO(raw.decode(encoding))))
+        except UnicodeDecodeError:
+            continue
+    raise ImportFileError("无法识别 CSV 文件的编码，请另存为 UTF-8 编码的 CSV。")
+
+
+def import_rows(*, actor: User | None, header: Sequence[Any], rows: Sequence[Sequence[Any]],
+                valid_only: bool = False, dry_run: bool = False) -> ImportReport:
+    """Check every row; write all, the valid ones, or (dry run / any error) nothing."""
+    report = ImportReport(header=list(header))
+    regions = set(Region.objects.values_list("code", flat=True))
+    parsed: ParseResult = parse_rows(header, rows, known_region_codes=regions)
+    report.file_errors = list(parsed.file_errors)
+    if report.file_errors:
+        return report
+    report.source_rows = {i + 2: list(r) for i, r in enumerate(rows)}
+    good = parsed.rows
+    errors = list(parsed.errors)
+    if good:
+        # Database rules (jurisdiction, heads) are checked by a write we may roll back.
+        outcome = _upsert(actor, good, write=not dry_run and (valid_only or not errors))
+        errors += outcome.errors
+        if outcome.errors and valid_only and not dry_run:
+            bad_rows = {e.row for e in outcome.errors}
+            good = [r for r in good if r.row not in bad_rows]
+            outcome = _upsert(actor, good, write=True)
+        report.created, report.updated, report.unchanged = (
+            outcome.created, outcome.updated, outcome.unchanged)
+        report.written = outcome.written
+    report.errors = sorted(errors, key=lambda e: (e.row, e.column))
+    report.rejected = len({e.row for e in report.errors})
+    return report
+
+
+@dataclass
+class _Outcome:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    written: bool = False
+
+
+class _Rollback(Exception):
+    pass
+
+
+def _upsert(actor: User | None, rows: list[Any], *, write: bool) -> _Outcome:
+    outcome = _Outcome()
+    try:
+        with transaction.atomic():
+            result = persons_upsert(actor=actor, rows=rows)
+            outcome = _Outcome(result.created, result.updated, result.unchanged,
+                               list(result.errors))
+            if result.errors or not write:
+                raise _Rollback
+            outcome.written = True
+    except _Rollback:
+        pass
+    return outcome

@@ -1,0 +1,155 @@
+"""Background jobs of the registry: the filtered-list export and the file import."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from canlian.core import audit
+from canlian.core.exports import export_path, xlsx_write
+from canlian.core.idnumbers import mask_certificate_number, mask_id_number, mask_phone
+from canlian.core.models import AuditAction, TaskRun, User
+from canlian.core.taskruns import (
+    task_run_create,
+    task_run_failed,
+    task_run_progress,
+    task_run_started,
+    task_run_succeeded,
+)
+from canlian.registry.importing import (
+    MAX_BYTES,
+    ImportFileError,
+    ImportReport,
+    import_rows,
+    read_table,
+)
+from canlian.registry.models import Person
+from canlian.registry.selectors import PersonFilter, persons_for
+
+MAX_UPLOAD_BYTES = MAX_BYTES
+EXPORT_HEADERS = ("姓名", "性别", "出生日期", "身份证号", "户籍地", "残疾类别", "残疾等级",
+                  "残疾人证号", "证件状态", "有效期至", "联系电话", "生存状态")
+
+
+# ---------------------------------------------------------------- export
+
+def persons_export_start(*, actor: User, filters: PersonFilter) -> TaskRun:
+    from canlian.registry.tasks import run_persons_export
+
+    with transaction.atomic():
+        return task_run_create(actor=actor, kind="registry_export", title="导出残疾人名单",
+                               params=asdict(filters),
+                               enqueue=lambda run_id: run_persons_export.enqueue(run_id))
+
+
+def _export_row(p: Person) -> list[Any]:
+    # Masked by default (DOMAIN.md §7.2): an export leaves the system's protection.
+    return [p.name, p.get_sex_display(), p.birth_date.isoformat(), mask_id_number(p.id_number),
+            p.region.name, p.get_category_display() if p.category else "",
+            p.get_grade_display() if p.grade else "",
+            mask_certificate_number(p.certificate_number), p.get_certificate_status_display(),
+            p.certificate_valid_until.isoformat() if p.certificate_valid_until else "",
+            mask_phone(p.phone), p.get_living_status_display()]
+
+
+def persons_export_run(*, task_run_id: str) -> None:
+    run = TaskRun.objects.select_related("created_by__region").get(pk=task_run_id)
+    actor = run.created_by
+    try:
+        persons = persons_for(actor=actor, filters=PersonFilter(**run.params))
+        task_run_started(run, total=persons.count())
+        path = export_path(run)
+        count = xlsx_write(path, actor=actor, title="残疾人名单", headers=EXPORT_HEADERS,
+                           rows=(_export_row(p) for p in persons.iterator(chunk_size=2000)),
+                           on_row=lambda n: task_run_progress(run, done=n))
+        with transaction.atomic():
+            audit.audit_record(actor=actor, action=AuditAction.EXPORT,
+                               object_type="registry.person", region_code=actor.region_id,
+                               summary=f"导出残疾人名单 {count} 人（脱敏）",
+                               changes={"filters": run.params, "rows": count})
+            task_run_succeeded(run, message=f"已导出 {count} 人（证件号码已脱敏）。",
+                               result_file=str(path),
+                               result_name=f"残疾人名单_{timezone.localtime():%Y%m%d%H%M}.xlsx")
+    except Exception:
+        task_run_failed(run, message="导出失败，请稍后重试；如仍失败请联系系统管理员。")
+        raise
+
+
+# ---------------------------------------------------------------- import
+
+def import_upload_path(name: str) -> Path:
+    return Path(settings.MEDIA_ROOT) / "imports" / name
+
+
+def persons_import_start(*, actor: User, path: Path, filename: str, mode: str) -> TaskRun:
+    from canlian.registry.tasks import run_persons_import
+
+    titles = {"preview": "检查导入文件（预览）", "all": "导入残疾人信息",
+              "valid_only": "导入残疾人信息（仅正确行）"}
+    with transaction.atomic():
+        return task_run_create(
+            actor=actor, kind="registry_import", title=titles[mode],
+            params={"path": str(path), "filename": filename, "mode": mode},
+            enqueue=lambda run_id: run_persons_import.enqueue(run_id))
+
+
+def error_report_write(path: Path, *, actor: User, report: ImportReport) -> None:
+    headers = ["行号", "列", "错误说明", *[str(h) for h in report.header]]
+    rows = ([e.row, e.column or "整行", e.message, *report.source_rows.get(e.row, [])]
+            for e in report.errors)
+    file_rows = (["", "文件", message] for message in report.file_errors)
+    xlsx_write(path, actor=actor, title="导入错误清单", headers=headers,
+               rows=[*file_rows, *rows])
+
+
+def persons_import_run(*, task_run_id: str) -> None:
+    run = TaskRun.objects.select_related("created_by__region").get(pk=task_run_id)
+    actor, params = run.created_by, run.params
+    try:
+        try:
+            header, rows = read_table(Path(params["path"]), filename=params["filename"])
+        except ImportFileError as exc:
+            report = ImportReport(file_errors=[exc.message])
+        else:
+            task_run_started(run, total=len(rows))
+            report = import_rows(actor=actor, header=header, rows=rows,
+                                 valid_only=params["mode"] == "valid_only",
+                                 dry_run=params["mode"] == "preview")
+        error_file = ""
+        if report.errors or report.file_errors:
+            error_path = export_path(run)
+            error_report_write(error_path, actor=actor, report=report)
+            error_file = str(error_path)
+        with transaction.atomic():
+            if report.written:
+                audit.audit_record(actor=actor, action=AuditAction.IMPORT,
+                                   object_type="registry.person", region_code=actor.region_id,
+                                   summary=f"导入残疾人信息：{params['filename']}"[:200],
+                                   changes=report.as_json() | {"errors": len(report.errors)})
+            task_run_succeeded(run, message=_import_message(report, params["mode"]),
+                               result_file=error_file,
+                               result_name=f"导入错误清单_{timezone.localtime():%Y%m%d%H%M}.xlsx",
+                               result=report.as_json())
+    except Exception:
+        task_run_failed(run, message="导入失败，未写入任何数据。请稍后重试或联系系统管理员。")
+        raise
+    finally:
+        Path(params["path"]).unlink(missing_ok=True)
+
+
+def _import_message(report: ImportReport, mode: str) -> str:
+    if report.file_errors:
+        return "文件无法导入：" + "；".join(report.file_errors)
+    counts = (f"新增 {report.created} 人，更新 {report.updated} 人，未变化 {report.unchanged} 人，"
+              f"有错误 {report.rejected} 行")
+    if mode == "preview":
+        return f"检查完成（未写入）：如导入将{counts}。"
+    if report.written:
+        return f"导入完成：{counts}" + ("，错误行未导入，请下载错误清单修改。" if report.rejected
+                                       else "。")
+    return f"未导入任何数据：{counts}。请下载错误清单，修改后重新导入。"

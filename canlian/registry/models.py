@@ -1,0 +1,229 @@
+"""The disabled-persons registry (残疾人人口基础库): persons and households.
+
+Identifiers (ID, phone, certificate number, guardian ID and phone) are SM4-encrypted with a
+blind index for exact lookups (canlian.core.crypto). Every change to a person or a household is
+kept by django-simple-history (who, when, the whole row before and after), so the registry can
+be read "as of a date"; household statuses such as 低保 are periods, so "in dibao in month M"
+is answerable for any past month.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Self
+
+from django.db import models
+from django.db.models import Q
+from simple_history.models import HistoricalRecords
+
+from canlian.core.crypto import EncryptedCharField
+from canlian.core.managers import JurisdictionQuerySet, jurisdiction_prefix
+from canlian.core.models import Region, User
+from canlian.core.roles import Role
+
+
+class Category(models.IntegerChoices):
+    """GB/T 26341-2010 categories, numbered as in the certificate number (DOMAIN.md §0.1)."""
+
+    VISUAL = 1, "视力残疾"
+    HEARING = 2, "听力残疾"
+    SPEECH = 3, "言语残疾"
+    PHYSICAL = 4, "肢体残疾"
+    INTELLECTUAL = 5, "智力残疾"
+    MENTAL = 6, "精神残疾"
+    MULTIPLE = 7, "多重残疾"
+
+
+class Grade(models.IntegerChoices):
+    ONE = 1, "一级"
+    TWO = 2, "二级"
+    THREE = 3, "三级"
+    FOUR = 4, "四级"
+
+
+class CertificateStatus(models.TextChoices):
+    NONE = "none", "未办证"
+    VALID = "valid", "有效"
+    EXPIRED = "expired", "已过期"
+    CANCELLED = "cancelled", "已注销"
+
+
+class CancelReason(models.TextChoices):
+    DECEASED = "deceased", "死亡"
+    MOVED_OUT = "moved_out", "迁出"
+    OWN_REQUEST = "own_request", "本人申请"
+    REISSUED = "reissued", "遗失补发"
+    OTHER = "other", "其他"
+
+
+class LivingStatus(models.TextChoices):
+    ALIVE = "alive", "正常"
+    DECEASED = "deceased", "死亡"
+    MOVED_OUT = "moved_out", "迁出"
+
+
+class Sex(models.TextChoices):
+    MALE = "M", "男"
+    FEMALE = "F", "女"
+
+
+class HouseholdStatusKind(models.TextChoices):
+    DIBAO = "dibao", "低保"
+    TEKUN = "tekun", "特困供养"
+    ORPHAN = "orphan", "孤儿基本生活保障"
+    WORK_INJURY_CARE = "work_injury_care", "工伤保险生活护理费"
+
+
+class HouseholdQuerySet(JurisdictionQuerySet):
+    jurisdiction_field = "region__code"
+
+
+class Household(models.Model):
+    """A 户: the people registered together; its region is the hukou village."""
+
+    region = models.ForeignKey(Region, verbose_name="户籍地", on_delete=models.PROTECT,
+                               related_name="+")
+    head = models.ForeignKey("Person", verbose_name="户主", null=True, blank=True,
+                             on_delete=models.SET_NULL, related_name="+")
+    address = models.CharField("住址", max_length=200, blank=True)
+    created_at = models.DateTimeField("建档时间", auto_now_add=True)
+    history = HistoricalRecords(excluded_fields=["created_at"])
+
+    objects = HouseholdQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "家庭户"
+        verbose_name_plural = "家庭户"
+
+    def __str__(self) -> str:
+        return f"户 {self.pk}"
+
+
+class HouseholdStatusQuerySet(models.QuerySet):
+    def active_in_month(self, month: date) -> Self:
+        """Periods covering month M: started on or before M, not ended before M."""
+        first = month.replace(day=1)
+        return self.filter(Q(start_month__lte=first),
+                           Q(end_month__isnull=True) | Q(end_month__gte=first))
+
+
+class HouseholdStatus(models.Model):
+    """A period of 低保, 特困, orphan guarantee or work-injury care, by month (inclusive)."""
+
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="statuses")
+    kind = models.CharField("类型", max_length=20, choices=HouseholdStatusKind.choices)
+    start_month = models.DateField("起始月份")
+    end_month = models.DateField("终止月份", null=True, blank=True)
+    note = models.CharField("备注", max_length=200, blank=True)
+    history = HistoricalRecords()
+
+    objects = HouseholdStatusQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "家庭保障状态"
+        verbose_name_plural = "家庭保障状态"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_month__isnull=True) | Q(end_month__gte=models.F("start_month")),
+                name="household_status_period_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_kind_display()
+
+
+class PersonQuerySet(JurisdictionQuerySet):
+    jurisdiction_field = "region__code"
+
+    def visible_to(self, user: User) -> Self:
+        """Staff: their jurisdiction. A resident: the people of their own household only."""
+        if user.is_authenticated and user.is_active and user.role == Role.RESIDENT:
+            if not user.id_number_index:
+                return self.none()
+            own = Person.objects.filter(id_number_index=user.id_number_index)
+            return self.filter(
+                Q(id_number_index=user.id_number_index)
+                | Q(household__isnull=False,
+                    household__in=own.exclude(household=None).values("household"))
+            )
+        if jurisdiction_prefix(user) is None:
+            return self.none()
+        return super().visible_to(user)
+
+
+class Person(models.Model):
+    name = models.CharField("姓名", max_length=50)
+    name_initials = models.CharField("姓名拼音首字母", max_length=50, db_index=True)
+    id_number = EncryptedCharField("身份证号")
+    id_number_index = models.CharField(max_length=64, unique=True)
+    # For partial ID search without decrypting: the last four characters, keyed.
+    id_tail_index = models.CharField(max_length=64, db_index=True)
+    birth_date = models.DateField("出生日期")
+    sex = models.CharField("性别", max_length=1, choices=Sex.choices)
+    ethnicity = models.CharField("民族", max_length=20, blank=True)
+    phone = EncryptedCharField("联系电话", blank=True, default="")
+    phone_index = models.CharField(max_length=64, blank=True, default="", db_index=True)
+    region = models.ForeignKey(Region, verbose_name="户籍地", on_delete=models.PROTECT,
+                               related_name="+")
+    address = models.CharField("现住址", max_length=200, blank=True)
+    household = models.ForeignKey(Household, verbose_name="家庭户", null=True, blank=True,
+                                  on_delete=models.SET_NULL, related_name="members")
+    relation_to_head = models.CharField("与户主关系", max_length=20, blank=True)
+
+    category = models.PositiveSmallIntegerField("残疾类别", choices=Category.choices, null=True,
+                                                blank=True)
+    grade = models.PositiveSmallIntegerField("残疾等级", choices=Grade.choices, null=True,
+                                             blank=True)
+    # 多重残疾: the component categories; the grade is the most severe (DOMAIN.md §0.1).
+    components = models.JSONField("多重残疾类别", default=list, blank=True)
+    certificate_number = EncryptedCharField("残疾人证号", blank=True, default="")
+    certificate_index = models.CharField(max_length=64, blank=True, default="", db_index=True)
+    certificate_issued_on = models.DateField("发证日期", null=True, blank=True)
+    certificate_valid_until = models.DateField("有效期至", null=True, blank=True)
+    certificate_status = models.CharField("证件状态", max_length=10,
+                                          choices=CertificateStatus.choices,
+                                          default=CertificateStatus.NONE)
+    certificate_cancel_reason = models.CharField("注销原因", max_length=20, blank=True,
+                                                 choices=CancelReason.choices)
+    needs_long_term_care = models.BooleanField("需长期照护", default=False)
+    living_status = models.CharField("生存状态", max_length=10, choices=LivingStatus.choices,
+                                     default=LivingStatus.ALIVE)
+    living_status_on = models.DateField("状态变化日期", null=True, blank=True)
+    education = models.CharField("文化程度", max_length=20, blank=True)
+    employment_status = models.CharField("就业状况", max_length=20, blank=True)
+
+    guardian_name = models.CharField("监护人姓名", max_length=50, blank=True)
+    guardian_id_number = EncryptedCharField("监护人身份证号", blank=True, default="")
+    guardian_phone = EncryptedCharField("监护人电话", blank=True, default="")
+    guardian_relation = models.CharField("与监护人关系", max_length=20, blank=True)
+
+    created_at = models.DateTimeField("建档时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    history = HistoricalRecords(excluded_fields=["created_at", "updated_at"])
+
+    objects = PersonQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "残疾人"
+        verbose_name_plural = "残疾人"
+        ordering = ["region_id", "name_initials", "id"]
+        indexes = [
+            models.Index(fields=["region", "category", "grade"]),
+            models.Index(fields=["certificate_valid_until"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(category__isnull=True, grade__isnull=True)
+                | Q(category__isnull=False, grade__isnull=False),
+                name="person_category_and_grade_together",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_severe(self) -> bool:
+        """重度残疾 in national benefit rules: grade 1 or 2 (DOMAIN.md §1)."""
+        return self.grade in (1, 2)

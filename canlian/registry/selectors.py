@@ -1,0 +1,213 @@
+"""Reads of the registry, always through `Person.objects.visible_to(actor)`."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from canlian.core.crypto import blind_index
+from canlian.core.models import User
+from canlian.registry.models import (
+    Category,
+    CertificateStatus,
+    HouseholdStatus,
+    HouseholdStatusKind,
+    LivingStatus,
+    Person,
+)
+from canlian.registry.pinyin import name_initials
+
+EXPIRING_DAYS = 90
+
+
+class Hardship:
+    """Special-hardship household types (濮阳县残联改革方案, seed 004), always derived."""
+
+    MULTI_DISABLED = "multi_disabled"  # 一户多残
+    ELDERLY_DISABLED = "elderly_disabled"  # 老残一体
+    ORPHAN_DISABLED = "orphan_disabled"  # 孤残
+    SEVERE = "severe"  # 重残
+    MULTIPLE = "multiple"  # 多重残疾
+
+    LABELS = {
+        MULTI_DISABLED: "一户多残",
+        ELDERLY_DISABLED: "老残一体",
+        ORPHAN_DISABLED: "孤残",
+        SEVERE: "重残",
+        MULTIPLE: "多重残疾",
+    }
+
+
+def _years_ago(today: date, years: int) -> date:
+    try:
+        return today.replace(year=today.year - years)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year - years, day=28)
+
+
+def hardship_conditions(today: date) -> dict[str, Q]:
+    """One Q per hardship type, over Person rows, each a set-based EXISTS on the household."""
+    members = Person.objects.filter(household=OuterRef("household"),
+                                    living_status=LivingStatus.ALIVE)
+    disabled = members.filter(category__isnull=False)
+    adult_from, elderly_from = _years_ago(today, 18), _years_ago(today, 60)
+    multi = disabled.values("household").annotate(n=Count("id")).filter(n__gte=2)
+    elderly = members.filter(birth_date__lte=elderly_from)
+    working_age_able = members.filter(category__isnull=True, birth_date__gt=elderly_from,
+                                      birth_date__lte=adult_from)
+    adults = members.filter(birth_date__lte=adult_from)
+    orphan_guarantee = HouseholdStatus.objects.filter(
+        household=OuterRef("household"), kind=HouseholdStatusKind.ORPHAN
+    ).active_in_month(today)
+    return {
+        Hardship.MULTI_DISABLED: Q(Exists(multi)),
+        Hardship.ELDERLY_DISABLED: Q(Exists(disabled)) & Q(Exists(elderly))
+        & ~Q(Exists(working_age_able)),
+        # A disabled minor with no living adult recorded in the household, or under the
+        # orphan basic-living guarantee.
+        Hardship.ORPHAN_DISABLED: Q(category__isnull=False, birth_date__gt=adult_from)
+        & (~Q(Exists(adults)) | Q(Exists(orphan_guarantee))),
+        Hardship.SEVERE: Q(grade__in=[1, 2]),
+        Hardship.MULTIPLE: Q(category=Category.MULTIPLE),
+    }
+
+
+def hardships_of(person: Person, *, today: date | None = None) -> list[str]:
+    """The hardship labels that apply to one person (one query)."""
+    today = today or timezone.localdate()
+    conditions = hardship_conditions(today)
+    flags = Person.objects.filter(pk=person.pk).values(
+        **{key: _as_flag(q) for key, q in conditions.items()}
+    ).get()
+    return [Hardship.LABELS[key] for key in Hardship.LABELS if flags[key]]
+
+
+def _as_flag(condition: Q) -> Any:
+    from django.db.models import BooleanField, ExpressionWrapper
+
+    return ExpressionWrapper(condition, output_field=BooleanField())
+
+
+@dataclass(frozen=True)
+class PersonFilter:
+    q: str = ""
+    region: str = ""
+    category: int | None = None
+    grade: int | None = None
+    certificate_status: str = ""
+    expiring: bool = False
+    hardship: str = ""
+    household_status: str = ""
+    age_min: int | None = None
+    age_max: int | None = None
+    living_status: str = ""
+
+
+def search_condition(q: str) -> Q:
+    """What the search box accepts (issue #3): a name, pinyin initials, a full ID number, its
+    last four characters, an 8-digit birth date, or a certificate number."""
+    text = re.sub(r"\s+", "", q)
+    if not text:
+        return Q()
+    upper = text.upper()
+    if re.fullmatch(r"\d{17}[\dX]", upper):
+        return Q(id_number_index=blind_index(upper))
+    if re.fullmatch(r"\d{17}[\dX][1-7][1-4](B[1-9])?", upper):
+        return Q(certificate_index=blind_index(upper))
+    if re.fullmatch(r"\d{3}[\dX]", upper):
+        return Q(id_tail_index=blind_index(upper))
+    if re.fullmatch(r"(19|20)\d{6}", upper):
+        try:
+            return Q(birth_date=date(int(upper[:4]), int(upper[4:6]), int(upper[6:])))
+        except ValueError:
+            return Q(pk__in=[])
+    if re.fullmatch(r"[A-Za-z]+", text):
+        return Q(name_initials__startswith=text.lower())
+    return Q(name__contains=text) | Q(name_initials__startswith=name_initials(text))
+
+
+def persons_for(*, actor: User, filters: PersonFilter, today: date | None = None
+                ) -> QuerySet[Person]:
+    today = today or timezone.localdate()
+    persons = Person.objects.visible_to(actor).select_related("region")
+    if filters.q:
+        persons = persons.filter(search_condition(filters.q))
+    if filters.region:
+        persons = persons.filter(region__code__startswith=filters.region)
+    if filters.category:
+        persons = persons.filter(category=filters.category)
+    if filters.grade:
+        persons = persons.filter(grade=filters.grade)
+    if filters.certificate_status:
+        persons = persons.filter(certificate_status=filters.certificate_status)
+    if filters.expiring:
+        persons = persons.filter(certificate_status=CertificateStatus.VALID,
+                                 certificate_valid_until__gte=today,
+                                 certificate_valid_until__lte=today + timedelta(EXPIRING_DAYS))
+    if filters.hardship:
+        persons = persons.filter(hardship_conditions(today)[filters.hardship])
+    if filters.household_status:
+        active = HouseholdStatus.objects.filter(
+            household=OuterRef("household"), kind=filters.household_status
+        ).active_in_month(today)
+        persons = persons.filter(Exists(active))
+    if filters.age_min is not None:
+        persons = persons.filter(birth_date__lte=_years_ago(today, filters.age_min))
+    if filters.age_max is not None:
+        persons = persons.filter(birth_date__gt=_years_ago(today, filters.age_max + 1))
+    if filters.living_status:
+        persons = persons.filter(living_status=filters.living_status)
+    return persons.order_by("region_id", "name_initials", "id")
+
+
+def person_get_for(*, actor: User, person_id: int) -> Person:
+    try:
+        return Person.objects.visible_to(actor).select_related(
+            "region__parent", "household__region").get(pk=person_id)
+    except Person.DoesNotExist:
+        raise Http404("没有找到该人员。") from None
+
+
+def household_members(person: Person) -> list[Person]:
+    if person.household_id is None:
+        return [person]
+    return list(Person.objects.filter(household_id=person.household_id).order_by("birth_date"))
+
+
+def household_statuses(person: Person) -> list[HouseholdStatus]:
+    if person.household_id is None:
+        return []
+    return list(HouseholdStatus.objects.filter(household_id=person.household_id)
+                .order_by("-start_month"))
+
+
+def person_history(person: Person, *, limit: int = 50) -> list[dict[str, Any]]:
+    """The person's changes, newest first: who, when, and each field's old → new."""
+    from canlian.core.audit import MASKED_FIELDS
+
+    records = list(person.history.select_related("history_user").order_by("-history_id")
+                   [: limit + 1])
+    entries = []
+    for newer, older in zip(records, [*records[1:], None], strict=False):
+        changes = []
+        if older is not None:
+            for change in newer.diff_against(older).changes:
+                mask = MASKED_FIELDS.get(change.field)
+                old, new = change.old, change.new
+                if mask:
+                    old, new = mask(old), mask(new)
+                label = Person._meta.get_field(change.field).verbose_name
+                changes.append({"field": label, "old": old, "new": new})
+        entries.append({
+            "at": newer.history_date,
+            "by": newer.history_user.name if newer.history_user else "系统导入",
+            "type": {"+": "新建", "~": "修改", "-": "删除"}[newer.history_type],
+            "changes": changes,
+        })
+    return entries[:limit]

@@ -1,0 +1,325 @@
+"""Writes of the registry: one upsert path, shared by the form, the API and the importer.
+
+Every write goes through :func:`persons_upsert` with rows already parsed by
+`canlian.registry.rows` (so a form, an API call and a spreadsheet row obey the same rules). It
+works set-based: a few bulk queries per thousand rows, never a query per person. Each created or
+changed person gets a history row (django-simple-history, with the acting user) and an audit row
+with the masked old → new values, in the same transaction. Re-running the same rows changes
+nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from canlian.core import audit
+from canlian.core.crypto import blind_index
+from canlian.core.errors import DomainError
+from canlian.core.models import AuditAction, AuditEvent, User
+from canlian.core.permissions import in_jurisdiction
+from canlian.registry.models import (
+    CertificateStatus,
+    Household,
+    HouseholdStatus,
+    HouseholdStatusKind,
+    LivingStatus,
+    Person,
+)
+from canlian.registry.pinyin import name_initials
+from canlian.registry.rows import PersonRow, RowError
+
+CHUNK = 1000
+# Fields an import or a form sets; the audit row and "unchanged" compare exactly these.
+PERSON_FIELDS = (
+    "name", "name_initials", "id_number", "birth_date", "sex", "phone", "region_id", "address",
+    "relation_to_head", "category", "grade", "components", "certificate_number",
+    "certificate_issued_on", "certificate_valid_until", "certificate_status",
+    "needs_long_term_care", "living_status", "living_status_on", "guardian_name",
+    "guardian_id_number", "guardian_phone",
+)
+INDEX_FIELDS = ("id_number_index", "id_tail_index", "phone_index", "certificate_index")
+
+
+@dataclass
+class UpsertResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    persons: list[Person] = field(default_factory=list)
+
+
+def _certificate_status(row: PersonRow, existing: Person | None, today: date) -> str:
+    if not row.certificate_number:
+        return CertificateStatus.NONE
+    if (existing is not None and existing.certificate_number == row.certificate_number
+            and existing.certificate_status == CertificateStatus.CANCELLED):
+        return CertificateStatus.CANCELLED  # a cancellation is only undone by a new certificate
+    if row.cert_valid_until is not None and row.cert_valid_until < today:
+        return CertificateStatus.EXPIRED
+    return CertificateStatus.VALID
+
+
+def _values(row: PersonRow, existing: Person | None, today: date) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "name": row.name,
+        "name_initials": name_initials(row.name),
+        "id_number": row.id_number,
+        "birth_date": row.birth_date,
+        "sex": row.sex,
+        "phone": row.phone,
+        "region_id": row.region_code,
+        "address": row.address,
+        "relation_to_head": "" if _heads_itself(row) else row.relation_to_head,
+        "category": row.category,
+        "grade": row.grade,
+        "components": list(row.components),
+        "certificate_number": row.certificate_number,
+        "certificate_issued_on": row.cert_issued_on,
+        "certificate_valid_until": row.cert_valid_until,
+        "certificate_status": _certificate_status(row, existing, today),
+        "living_status": row.living_status,
+        "living_status_on": row.died_on if row.living_status == LivingStatus.DECEASED else (
+            existing.living_status_on if existing is not None
+            and existing.living_status == row.living_status else None),
+        "guardian_name": row.guardian_name,
+        "guardian_id_number": row.guardian_id_number,
+        "guardian_phone": row.guardian_phone,
+    }
+    # A blank yes/no cell means "leave as it is".
+    if row.needs_long_term_care is not None:
+        values["needs_long_term_care"] = row.needs_long_term_care
+    elif existing is not None:
+        values["needs_long_term_care"] = existing.needs_long_term_care
+    else:
+        values["needs_long_term_care"] = False
+    return values
+
+
+def _indexes(values: dict[str, Any]) -> dict[str, str]:
+    number = values["id_number"]
+    return {
+        "id_number_index": blind_index(number),
+        "id_tail_index": blind_index(number[-4:]),
+        "phone_index": blind_index(values["phone"]) if values["phone"] else "",
+        "certificate_index": (blind_index(values["certificate_number"])
+                              if values["certificate_number"] else ""),
+    }
+
+
+def _heads_itself(row: PersonRow) -> bool:
+    return not row.head_id_number or row.head_id_number == row.id_number
+
+
+def _existing_by_index(indexes: Iterable[str]) -> dict[str, Person]:
+    found: dict[str, Person] = {}
+    keys = list(indexes)
+    for start in range(0, len(keys), CHUNK):
+        for person in Person.objects.filter(id_number_index__in=keys[start:start + CHUNK]):
+            found[person.id_number_index] = person
+    return found
+
+
+def _check_against_database(actor: User | None, rows: Sequence[PersonRow],
+                            existing: dict[str, Person]) -> list[RowError]:
+    """Rules that need the database: jurisdiction, and that each named head exists."""
+    errors = []
+    in_file = {blind_index(r.id_number) for r in rows}
+    heads = {blind_index(r.head_id_number) for r in rows if not _heads_itself(r)}
+    heads_in_db = set(_existing_by_index(heads - in_file))
+    for row in rows:
+        # actor None: the command line, run by the operator for the whole database.
+        if actor is not None and not in_jurisdiction(actor, row.region_code):
+            errors.append(RowError(row.row, "户籍地区划代码", "该区划不在您的管辖范围内"))
+        person = existing.get(blind_index(row.id_number))
+        if (actor is not None and person is not None
+                and not in_jurisdiction(actor, person.region_id)):
+            errors.append(RowError(row.row, "身份证号",
+                                   "该人员已在您管辖范围以外登记，不能在此修改"))
+        if not _heads_itself(row):
+            key = blind_index(row.head_id_number)
+            if key not in in_file and key not in heads_in_db:
+                errors.append(RowError(row.row, "户主身份证号",
+                                       "户主未在库中登记，也不在本文件中"))
+    return errors
+
+
+def persons_upsert(*, actor: User | None, rows: Sequence[PersonRow],
+                   request: HttpRequest | None = None, today: date | None = None) -> UpsertResult:
+    """Create or update persons by ID number. All or nothing: any error writes nothing."""
+    today = today or timezone.localdate()
+    keys = [blind_index(r.id_number) for r in rows]
+    existing = _existing_by_index(keys)
+    result = UpsertResult(errors=_check_against_database(actor, rows, existing))
+    if result.errors:
+        return result
+    with transaction.atomic():
+        to_create, to_update, audit_rows = [], [], []
+        update_fields: set[str] = set()
+        for row, key in zip(rows, keys, strict=True):
+            person = existing.get(key)
+            values = _values(row, person, today)
+            if person is None:
+                person = Person(**values, **_indexes(values))
+                to_create.append(person)
+                continue
+            before = {f: getattr(person, f) for f in PERSON_FIELDS}
+            changes = audit.diff(before, values)
+            if not changes:
+                result.unchanged += 1
+                result.persons.append(person)
+                continue
+            for name, value in {**values, **_indexes(values)}.items():
+                setattr(person, name, value)
+            update_fields.update(values)
+            to_update.append(person)
+            audit_rows.append(_audit_row(actor, AuditAction.UPDATE, person, "修改残疾人信息",
+                                         changes, request))
+        if to_create:
+            created = bulk_create_with_history(to_create, Person, batch_size=CHUNK,
+                                               default_user=actor)
+            # SQLite does not return ids from bulk_create: fetch them back by index.
+            by_key = _existing_by_index(p.id_number_index for p in created)
+            to_create = [by_key[p.id_number_index] for p in to_create]
+            for person in to_create:
+                audit_rows.append(_audit_row(
+                    actor, AuditAction.CREATE, person, "新增残疾人",
+                    audit.created(person, PERSON_FIELDS), request))
+        if to_update:
+            bulk_update_with_history(to_update, Person,
+                                     [*sorted(update_fields), *INDEX_FIELDS],
+                                     batch_size=CHUNK, default_user=actor)
+        AuditEvent.objects.bulk_create(audit_rows, batch_size=CHUNK)
+        result.created, result.updated = len(to_create), len(to_update)
+        result.persons += to_create + to_update
+        _place_in_households(actor, rows, today)
+    return result
+
+
+def _audit_row(actor: User | None, action: str, person: Person, summary: str,
+               changes: dict[str, Any], request: HttpRequest | None) -> AuditEvent:
+    return AuditEvent(actor=actor, actor_username=actor.username if actor else "manage.py",
+                      action=action,
+                      object_type="registry.person", object_id=str(person.pk),
+                      region_code=person.region_id, summary=summary, changes=changes,
+                      ip_address=audit.client_ip(request))
+
+
+def _place_in_households(actor: User | None, rows: Sequence[PersonRow], today: date) -> None:
+    """Heads get a household of their own; members join their head's household; yes/no
+    columns for 低保 and 特困 open or close a status period from this month."""
+    persons = _existing_by_index(
+        {blind_index(r.id_number) for r in rows}
+        | {blind_index(r.head_id_number) for r in rows if r.head_id_number}
+    )
+    head_of_household = dict(Household.objects.filter(
+        pk__in={p.household_id for p in persons.values() if p.household_id}
+    ).values_list("id", "head_id"))
+    new_households = []
+    for row in rows:
+        person = persons[blind_index(row.id_number)]
+        if _heads_itself(row) and head_of_household.get(person.household_id) != person.pk:
+            household = Household(region_id=person.region_id, head=person, address=person.address)
+            new_households.append((household, person))
+    if new_households:
+        households = bulk_create_with_history([h for h, _ in new_households], Household,
+                                              default_user=actor)
+        if not households or households[0].pk is None:  # SQLite: read the ids back
+            ids = dict(Household.objects.filter(head__in=[p for _, p in new_households])
+                       .values_list("head_id", "id"))
+            for household, person in new_households:
+                household.pk = ids[person.pk]
+        for household, person in new_households:
+            person.household_id = household.pk
+    moved = [p for _, p in new_households]
+    for row in rows:
+        if _heads_itself(row):
+            continue
+        person = persons[blind_index(row.id_number)]
+        head = persons[blind_index(row.head_id_number)]
+        if person.household_id != head.household_id:
+            person.household_id = head.household_id
+            moved.append(person)
+    if moved:
+        bulk_update_with_history(moved, Person, ["household"], batch_size=CHUNK,
+                                 default_user=actor)
+    _set_household_statuses(rows, persons, today)
+
+
+def _set_household_statuses(rows: Sequence[PersonRow], persons: dict[str, Person],
+                            today: date) -> None:
+    this_month = today.replace(day=1)
+    previous_month = (this_month - timedelta(days=1)).replace(day=1)
+    wanted: dict[tuple[int, str], bool] = {}
+    for row in rows:
+        household_id = persons[blind_index(row.id_number)].household_id
+        for kind, flag in ((HouseholdStatusKind.DIBAO, row.is_dibao),
+                           (HouseholdStatusKind.TEKUN, row.is_tekun)):
+            if flag is not None and household_id is not None:
+                wanted[(household_id, kind)] = wanted.get((household_id, kind), False) or flag
+    if not wanted:
+        return
+    open_periods = {
+        (s.household_id, s.kind): s
+        for s in HouseholdStatus.objects.filter(
+            household_id__in={h for h, _ in wanted}, end_month__isnull=True)
+    }
+    to_open, to_close, to_drop = [], [], []
+    for (household_id, kind), flag in wanted.items():
+        period = open_periods.get((household_id, kind))
+        if flag and period is None:
+            to_open.append(HouseholdStatus(household_id=household_id, kind=kind,
+                                           start_month=this_month))
+        elif not flag and period is not None:
+            if period.start_month >= this_month:
+                to_drop.append(period.pk)  # opened this month by mistake: nothing to keep
+            else:
+                period.end_month = previous_month
+                to_close.append(period)
+    HouseholdStatus.objects.bulk_create(to_open)
+    HouseholdStatus.objects.bulk_update(to_close, ["end_month"])
+    HouseholdStatus.objects.filter(pk__in=to_drop).delete()
+
+
+def person_save(*, actor: User, row: PersonRow, person: Person | None = None,
+                request: HttpRequest | None = None) -> Person:
+    """One person from a form or the API. On an existing certificate the category and grade
+    change only through the certificate workflow (证件办理), never by editing here."""
+    if person is not None:
+        if row.id_number != person.id_number:
+            raise DomainError("id_number", "身份证号不能在此修改；如登记有误请注销后重新建档。",
+                              field="id_number")
+        if person.certificate_number and (row.category, row.grade) != (person.category,
+                                                                        person.grade):
+            raise DomainError(
+                "grade_change", "已持证人员的残疾类别、等级变更须通过“证件办理”申请换证。",
+                field="grade")
+    elif Person.objects.filter(id_number_index=blind_index(row.id_number)).exists():
+        raise DomainError("duplicate", "该身份证号已登记，请查找后修改。", field="id_number")
+    result = persons_upsert(actor=actor, rows=[row], request=request)
+    if result.errors:
+        error = result.errors[0]
+        raise DomainError("invalid", error.message, field=error.column)
+    return Person.objects.get(id_number_index=blind_index(row.id_number))
+
+
+@transaction.atomic
+def person_reveal_identifier(*, actor: User, person: Person, field: str,
+                             request: HttpRequest | None = None) -> str:
+    """The full value of a masked identifier of a person the actor may see; audited."""
+    from canlian.registry.permissions import REVEALABLE_FIELDS, can_reveal
+
+    if field not in REVEALABLE_FIELDS or not can_reveal(actor):
+        raise DomainError("forbidden", "您无权查看完整信息。")
+    audit.audit_record(actor=actor, action=AuditAction.REVEAL, obj=person,
+                       summary=f"查看完整{REVEALABLE_FIELDS[field]}", changes={"field": field},
+                       request=request)
+    return str(getattr(person, field))

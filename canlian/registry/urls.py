@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from canlian.registry import views
+
+app_name = "registry"
+
+urlpatterns = [
+    path("", views.person_list, name="person_list"),
+    path("new/", views.person_create, name="person_create"),
+    path("import/", views.person_import, name="person_import"),
+    path("export/", views.person_export, name="person_export"),
+    path("<int:person_id>/", views.person_detail, name="person_detail"),
+    path("<int:person_id>/edit/", views.person_edit, name="person_edit"),
+    path("<int:person_id>/reveal/<slug:field>/", views.person_reveal, name="person_reveal"),
+]
