@@ -161,7 +161,7 @@ def _compact(value: object) -> str:
 
 
 def _inexact_float(value: object) -> bool:
-    """A number too long for a float to hold exactly (Excel keeps only 15 significant digits)."""
+    """A number too long for a float to be trusted with every digit."""
     return isinstance(value, float) and math.isfinite(value) and abs(value) >= _EXACT_FLOAT_LIMIT
 
 
@@ -263,15 +263,17 @@ def _id_number(row: _Row, column: str, today: date, *, required: bool) -> IdInfo
         if required:
             row.error(column, f"请填写{column}")
         return None
+    if _inexact_float(value) or _scientific(text):
+        # Excel keeps 15 significant digits and XlsxWriter writes 16, so an 18-digit number
+        # read back is rounded: its last digits (check character, sequence, near sequence 000
+        # even the birth date) are not the person's. A rounded value still passes the MOD 11-2
+        # check 1 time in 11, so a number-typed ID is refused outright rather than trusted.
+        row.error(column, _precision_message(column))
+        return None
     try:
         return parse_id_number(text, today=today, earliest=EARLIEST_BIRTH_DATE)
-    except IdNumberError as exc:
-        # The float's integer value is exact as far as it goes; if its check character still
-        # fits, it is accepted (the case of a number written by a program, not typed in Excel).
-        if _scientific(text) or (_inexact_float(value) and exc.code == "checksum"):
-            row.error(column, _precision_message(column))
-        else:  # idnumbers says "身份证号…"; name the column the problem is in
-            row.error(column, exc.message.replace("身份证号", column, 1))
+    except IdNumberError as exc:  # idnumbers says "身份证号…"; name the column it is in
+        row.error(column, exc.message.replace("身份证号", column, 1))
     return None
 
 
@@ -335,7 +337,9 @@ def _certificate(
     text = _compact(value)
     if not text:
         return ""
-    lost = _scientific(text) or _inexact_float(value)
+    if _inexact_float(value) or _scientific(text):  # as for ID numbers: digits are lost
+        row.error(CERTIFICATE, _precision_message(CERTIFICATE))
+        return ""
     try:
         info = parse_certificate_number(text, today=today)
         if id_info is None:
@@ -351,7 +355,7 @@ def _certificate(
         )
         return info.number
     except CertificateNumberError as exc:
-        row.error(CERTIFICATE, _precision_message(CERTIFICATE) if lost else exc.message)
+        row.error(CERTIFICATE, exc.message)
     return ""
 
 
@@ -387,7 +391,9 @@ def _not_before_birth(row: _Row, column: str, value: date | None, birth: date | 
         row.error(column, f"{column}不能早于出生日期")
 
 
-def _certificate_dates(row: _Row, today: date, birth: date | None) -> tuple[date | None, ...]:
+def _certificate_dates(
+    row: _Row, today: date, birth: date | None
+) -> tuple[date | None, date | None]:
     issued, valid_until = _date(row, ISSUED_ON), _date(row, VALID_UNTIL)
     _not_future(row, ISSUED_ON, issued, today)
     _not_before_birth(row, ISSUED_ON, issued, birth)

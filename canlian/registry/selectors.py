@@ -12,7 +12,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from canlian.core.crypto import blind_index
-from canlian.core.models import User
+from canlian.core.models import Region, User
 from canlian.registry.models import (
     Category,
     CertificateStatus,
@@ -139,7 +139,10 @@ def persons_for(*, actor: User, filters: PersonFilter, today: date | None = None
     if filters.q:
         persons = persons.filter(search_condition(filters.q))
     if filters.region:
-        persons = persons.filter(region__code__startswith=filters.region)
+        # A 12-digit code stands for its whole area; anything else is taken as a prefix.
+        region = Region.objects.filter(code=filters.region).first()
+        prefix = region.prefix if region else filters.region
+        persons = persons.filter(region__code__startswith=prefix)
     if filters.category:
         persons = persons.filter(category=filters.category)
     if filters.grade:

@@ -73,6 +73,23 @@ def _person(actor: User, p: dict[str, User]) -> tuple[Kwargs, Kwargs | None]:
     return {"person_id": inside.pk}, {"person_id": outside.pk}
 
 
+def _new_person_body(actor: User, p: dict[str, User]) -> dict[str, Any]:
+    from canlian.registry.tests.factories import make_id_number
+
+    village = actor.region_id if actor.region.level == "village" else p["village_liaison"].region_id
+    return {"name": "新登记", "id_number": make_id_number(), "region_code": village}
+
+
+def _household(actor: User, p: dict[str, User]) -> tuple[Kwargs, Kwargs | None]:
+    from canlian.registry.models import Person
+
+    inside, outside = _person(actor, p)
+    ids = dict(Person.objects.filter(pk__in=[inside["person_id"], outside["person_id"]])
+               .values_list("pk", "household_id"))
+    return ({"household_id": ids[inside["person_id"]]},
+            {"household_id": ids[outside["person_id"]]})
+
+
 SAMPLES: dict[str, Sample] = {
     "core:user_detail": _user_in_township,
     "core:user_edit": _user_in_township,
@@ -88,6 +105,11 @@ SAMPLES: dict[str, Sample] = {
     "registry:person_edit": _person,
     "registry:person_reveal": lambda a, p: tuple(  # type: ignore[return-value]
         None if kw is None else {**kw, "field": "id_number"} for kw in _person(a, p)),
+    "api:person_detail": _person,
+    "api:person_update": lambda a, p: tuple(
+        None if kw is None else {**kw, "_body": {"address": "新住址"}} for kw in _person(a, p)),
+    "api:person_create": lambda a, p: ({"_body": _new_person_body(a, p)}, None),
+    "api:household_detail": _household,
     "api:user_detail": _user_in_township,
     "api:task_run": _own_task,
 }
@@ -174,6 +196,15 @@ def _api_url(path: str, kwargs: Kwargs) -> str:
     return "/api/v1" + re.sub(r"\{(\w+)\}", lambda m: str(kwargs[m.group(1)]), path)
 
 
+def _api_call(client: Client, method: str, path: str, kwargs: Kwargs) -> int:
+    """Call an operation; a sample's `_body` is sent as the JSON payload."""
+    body = kwargs.get("_body")
+    call = getattr(client, method.lower())
+    if body is None:
+        return call(_api_url(path, kwargs)).status_code
+    return call(_api_url(path, kwargs), data=body, content_type="application/json").status_code
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_api_by_role_and_jurisdiction(role: str, personas: dict[str, User],
                                       client: Client) -> None:
@@ -185,7 +216,7 @@ def test_api_by_role_and_jurisdiction(role: str, personas: dict[str, User],
         inside, outside = sample(actor, personas) if sample else ({}, None)
         failures += _judge(
             name, role, func.allowed_roles,
-            lambda kw, p=path, m=method: getattr(client, m.lower())(_api_url(p, kw)).status_code,
+            lambda kw, p=path, m=method: _api_call(client, m, p, kw),
             inside, outside)
     assert failures == []
 
@@ -203,7 +234,7 @@ def test_anonymous_is_sent_to_login_and_api_says_401(personas: dict[str, User],
     for name, path, method, _ in api_endpoints():
         sample = SAMPLES.get(name)
         inside = sample(personas["county_admin"], personas)[0] if sample else {}
-        assert getattr(client, method.lower())(_api_url(path, inside)).status_code == 401, name
+        assert _api_call(client, method, path, inside) == 401, name
 
 
 def test_unknown_task_id_is_404_not_500(personas: dict[str, User], client: Client) -> None:

@@ -1,0 +1,286 @@
+"""Registry JSON API: the same selectors, services, scoping, masking and audit as the pages.
+
+No `from __future__ import annotations`: django-ninja reads parameter types through the role
+check wrapper (see canlian/core/api.py).
+"""
+
+from datetime import date
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+from ninja.errors import HttpError
+
+from canlian.core.api_auth import api_roles
+from canlian.core.errors import DomainError
+from canlian.core.idnumbers import mask_certificate_number, mask_id_number, mask_phone
+from canlian.core.schemas import ErrorOut
+from canlian.registry import selectors, services
+from canlian.registry.forms import COLUMNS
+from canlian.registry.models import Household, Person
+from canlian.registry.permissions import READ_ROLES, WRITE_ROLES
+from canlian.registry.rows import parse_rows
+
+router = Router(tags=["残疾人基础库"])
+
+
+class PersonOut(Schema):
+    id: int
+    name: str
+    sex: str
+    birth_date: date
+    id_number_masked: str
+    phone_masked: str
+    region_code: str
+    address: str
+    category: int | None
+    grade: int | None
+    components: list[int]
+    certificate_number_masked: str
+    certificate_status: str
+    certificate_issued_on: date | None
+    certificate_valid_until: date | None
+    needs_long_term_care: bool
+    living_status: str
+    household_id: int | None
+    relation_to_head: str
+
+
+class PersonPage(Schema):
+    items: list[PersonOut]
+    count: int
+
+
+class PersonIn(Schema):
+    """Field names as in the import template's meaning; identifiers in full (HTTPS only)."""
+
+    name: str
+    id_number: str
+    region_code: str
+    address: str = ""
+    phone: str = ""
+    category: int | None = None
+    grade: int | None = None
+    components: list[int] = []
+    certificate_number: str = ""
+    certificate_issued_on: date | None = None
+    certificate_valid_until: date | None = None
+    needs_long_term_care: bool | None = None
+    living_status: str = "alive"
+    died_on: date | None = None
+    head_id_number: str = ""
+    relation_to_head: str = ""
+    guardian_name: str = ""
+    guardian_id_number: str = ""
+    guardian_phone: str = ""
+    is_dibao: bool | None = None
+    is_tekun: bool | None = None
+
+
+class PersonPatch(Schema):
+    name: str | None = None
+    region_code: str | None = None
+    address: str | None = None
+    phone: str | None = None
+    category: int | None = None
+    grade: int | None = None
+    components: list[int] | None = None
+    certificate_number: str | None = None
+    certificate_issued_on: date | None = None
+    certificate_valid_until: date | None = None
+    needs_long_term_care: bool | None = None
+    living_status: str | None = None
+    died_on: date | None = None
+    head_id_number: str | None = None
+    relation_to_head: str | None = None
+    guardian_name: str | None = None
+    guardian_id_number: str | None = None
+    guardian_phone: str | None = None
+    is_dibao: bool | None = None
+    is_tekun: bool | None = None
+
+
+class RowErrorOut(Schema):
+    field: str
+    message: str
+
+
+class ValidationOut(Schema):
+    detail: str
+    errors: list[RowErrorOut]
+
+
+class HouseholdMemberOut(Schema):
+    id: int
+    name: str
+    relation_to_head: str
+    category: int | None
+    grade: int | None
+    living_status: str
+
+
+class HouseholdOut(Schema):
+    id: int
+    region_code: str
+    head_id: int | None
+    members: list[HouseholdMemberOut]
+    statuses: list[dict[str, Any]]
+    hardships: list[str]
+
+
+class PersonFilterQuery(Schema):
+    q: str = ""
+    region: str = ""
+    category: int | None = None
+    grade: int | None = None
+    certificate_status: str = ""
+    expiring: bool = False
+    hardship: str = ""
+    household_status: str = ""
+    age_min: int | None = None
+    age_max: int | None = None
+    living_status: str = ""
+    limit: int = 50
+    offset: int = 0
+
+
+def _out(p: Person) -> dict[str, Any]:
+    return {
+        "id": p.pk, "name": p.name, "sex": p.sex, "birth_date": p.birth_date,
+        "id_number_masked": mask_id_number(p.id_number), "phone_masked": mask_phone(p.phone),
+        "region_code": p.region_id, "address": p.address, "category": p.category,
+        "grade": p.grade, "components": list(p.components),
+        "certificate_number_masked": mask_certificate_number(p.certificate_number),
+        "certificate_status": p.certificate_status,
+        "certificate_issued_on": p.certificate_issued_on,
+        "certificate_valid_until": p.certificate_valid_until,
+        "needs_long_term_care": p.needs_long_term_care, "living_status": p.living_status,
+        "household_id": p.household_id, "relation_to_head": p.relation_to_head,
+    }
+
+
+YES_NO = {True: "是", False: "否", None: ""}
+LIVING = {"alive": "正常", "deceased": "死亡", "moved_out": "迁出"}
+# API field → import column (the parser's names), for mapping errors back to fields.
+FIELD_COLUMNS = {**{k: v for k, v in COLUMNS.items() if k != "region"},
+                 "region_code": "户籍地区划代码", "certificate_issued_on": "发证日期"}
+COLUMN_FIELDS = {column: field for field, column in FIELD_COLUMNS.items()}
+
+
+def _row_values(data: dict[str, Any]) -> list[Any]:
+    values = []
+    for field in FIELD_COLUMNS:
+        value = data.get(field)
+        if field == "components":
+            value = "、".join(str(c) for c in value or [])
+        elif field in ("needs_long_term_care", "is_dibao", "is_tekun"):
+            value = YES_NO[value]
+        elif field == "living_status":
+            value = LIVING.get(value or "alive", value)
+        values.append("" if value is None else value)
+    return values
+
+
+def _save(request: HttpRequest, data: dict[str, Any], person: Person | None) -> Person:
+    parsed = parse_rows(list(FIELD_COLUMNS.values()), [_row_values(data)])
+    errors = [{"field": COLUMN_FIELDS.get(e.column, ""), "message": e.message}
+              for e in parsed.errors] + [{"field": "", "message": m} for m in parsed.file_errors]
+    if errors:
+        raise _Invalid(errors)
+    try:
+        return services.person_save(actor=request.auth, row=parsed.rows[0],  # type: ignore[arg-type]
+                                    person=person, request=request)
+    except DomainError as error:
+        field = COLUMN_FIELDS.get(error.field or "", error.field or "")
+        raise _Invalid([{"field": field, "message": error.message}]) from error
+
+
+class _Invalid(Exception):
+    def __init__(self, errors: list[dict[str, str]]) -> None:
+        super().__init__("invalid")
+        self.errors = errors
+
+
+@router.get("/persons", response=PersonPage, summary="残疾人名单（筛选、查找）")
+@api_roles(READ_ROLES)
+def persons(request: HttpRequest, filters: Query[PersonFilterQuery]) -> dict[str, Any]:
+    data = filters.dict()
+    limit, offset = max(1, min(data.pop("limit"), 200)), max(0, data.pop("offset"))
+    values = {k: v for k, v in data.items() if v not in (None, "", False)}
+    qs = selectors.persons_for(actor=request.auth,  # type: ignore[arg-type]
+                               filters=selectors.PersonFilter(**values))
+    return {"items": [_out(p) for p in qs[offset:offset + limit]], "count": qs.count()}
+
+
+@router.get("/persons/{person_id}", response={200: PersonOut, 404: ErrorOut}, summary="残疾人详情")
+@api_roles(READ_ROLES)
+def person_detail(request: HttpRequest, person_id: int) -> dict[str, Any]:
+    return _out(selectors.person_get_for(actor=request.auth,  # type: ignore[arg-type]
+                                         person_id=person_id))
+
+
+@router.post("/persons", response={201: PersonOut, 422: ValidationOut}, summary="新增残疾人")
+@api_roles(WRITE_ROLES)
+def person_create(request: HttpRequest, payload: PersonIn) -> Any:
+    try:
+        return 201, _out(_save(request, payload.dict(), None))
+    except _Invalid as invalid:
+        return 422, {"detail": "数据有误", "errors": invalid.errors}
+
+
+@router.patch("/persons/{person_id}", response={200: PersonOut, 404: ErrorOut,
+                                                422: ValidationOut}, summary="修改残疾人信息")
+@api_roles(WRITE_ROLES)
+def person_update(request: HttpRequest, person_id: int, payload: PersonPatch) -> Any:
+    person = selectors.person_get_for(actor=request.auth,  # type: ignore[arg-type]
+                                      person_id=person_id)
+    current = _current(person)
+    current.update({k: v for k, v in payload.dict(exclude_unset=True).items()})
+    try:
+        return 200, _out(_save(request, current, person))
+    except _Invalid as invalid:
+        return 422, {"detail": "数据有误", "errors": invalid.errors}
+
+
+def _current(person: Person) -> dict[str, Any]:
+    head = person.household.head if person.household_id and person.household else None
+    return {
+        "name": person.name, "id_number": person.id_number, "region_code": person.region_id,
+        "address": person.address, "phone": person.phone, "category": person.category,
+        "grade": person.grade, "components": person.components,
+        "certificate_number": person.certificate_number,
+        "certificate_issued_on": person.certificate_issued_on,
+        "certificate_valid_until": person.certificate_valid_until,
+        "needs_long_term_care": person.needs_long_term_care,
+        "living_status": person.living_status,
+        "died_on": person.living_status_on if person.living_status == "deceased" else None,
+        "head_id_number": head.id_number if head is not None and head.pk != person.pk else "",
+        "relation_to_head": person.relation_to_head, "guardian_name": person.guardian_name,
+        "guardian_id_number": person.guardian_id_number,
+        "guardian_phone": person.guardian_phone,
+    }
+
+
+@router.get("/households/{household_id}", response={200: HouseholdOut, 404: ErrorOut},
+            summary="家庭户详情")
+@api_roles(READ_ROLES)
+def household_detail(request: HttpRequest, household_id: int) -> dict[str, Any]:
+    visible = selectors.persons_for(actor=request.auth,  # type: ignore[arg-type]
+                                    filters=selectors.PersonFilter())
+    member = visible.filter(household_id=household_id).first()
+    if member is None:
+        raise HttpError(404, "没有找到该家庭户。")
+    household = Household.objects.get(pk=household_id)
+    return {
+        "id": household.pk, "region_code": household.region_id, "head_id": household.head_id,
+        "members": [
+            {"id": m.pk, "name": m.name, "relation_to_head": m.relation_to_head,
+             "category": m.category, "grade": m.grade, "living_status": m.living_status}
+            for m in selectors.household_members(member)
+        ],
+        "statuses": [
+            {"kind": s.kind, "start_month": s.start_month, "end_month": s.end_month}
+            for s in selectors.household_statuses(member)
+        ],
+        "hardships": selectors.hardships_of(member),
+    }
