@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 
@@ -9,9 +11,28 @@ from canlian.core.api import router as core_router
 from canlian.core.api_auth import API_AUTH
 from canlian.registry.api import router as registry_router
 
+# Answers every operation can give, declared once so that clients (and schemathesis) know them.
+COMMON_RESPONSES = {
+    "400": {"description": "请求体不是有效的 JSON"},
+    "401": {"description": "未登录或接口令牌无效"},
+    "403": {"description": "您的角色无权访问此接口"},
+    "422": {"description": "请求参数格式有误"},
+}
+
+
+class CanlianAPI(NinjaAPI):
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        schema = super().get_openapi_schema(*args, **kwargs)
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                for code, response in COMMON_RESPONSES.items():
+                    operation["responses"].setdefault(code, response)
+        return schema
+
+
 # docs_url=None: the interactive docs page loads its scripts from a CDN, which government
 # intranets cannot reach; the schema itself is at /api/v1/openapi.json.
-api = NinjaAPI(title="智慧残联综合服务平台 API", version="1", auth=API_AUTH, docs_url=None,
+api = CanlianAPI(title="智慧残联综合服务平台 API", version="1", auth=API_AUTH, docs_url=None,
                urls_namespace="api")
 api.add_router("/", core_router)
 api.add_router("/", registry_router)

@@ -196,3 +196,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("CANLIAN_LOG_LEVEL") or "INFO"},
 }
+
+# JSON API paging bounds: an absurd offset is a 422, never a database overflow.
+NINJA_PAGINATION_MAX_OFFSET = 10**9
+NINJA_PAGINATION_MAX_LIMIT = 200

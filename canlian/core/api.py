@@ -7,11 +7,11 @@ operations through the role-check wrapper, whose module does not import them.
 from uuid import UUID
 
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Path, Router
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from canlian.core import selectors
-from canlian.core.api_auth import api_roles
+from canlian.core.api_auth import MAX_ID, api_roles
 from canlian.core.idnumbers import mask_phone
 from canlian.core.models import AuditEvent, User
 from canlian.core.roles import ALL_ROLES, STAFF_ROLES, Role
@@ -56,7 +56,8 @@ def users(request: HttpRequest, q: str = "", role: str = "") -> list[dict[str, o
 
 @router.get("/users/{user_id}", response={200: UserOut, 404: ErrorOut}, summary="账户详情")
 @api_roles(Role.COUNTY_ADMIN)
-def user_detail(request: HttpRequest, user_id: int) -> dict[str, object]:
+def user_detail(request: HttpRequest,
+                user_id: int = Path(..., ge=1, le=MAX_ID)) -> dict[str, object]:
     return _user_out(selectors.user_get_for(actor=request.auth, user_id=user_id))
 
 @router.get("/audit", response=list[AuditEventOut], summary="审计日志")

@@ -27,6 +27,8 @@ class BearerToken(HttpBearer):
 
 
 API_AUTH = [BearerToken(), SessionAuth()]
+# Largest id a BIGINT column holds: larger path ids are a 422, never a database overflow.
+MAX_ID = 2**63 - 1
 
 
 def api_roles(*roles: str | Iterable[str]) -> Callable[[F], F]:

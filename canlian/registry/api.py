@@ -5,13 +5,13 @@ check wrapper (see canlian/core/api.py).
 """
 
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Field, Path, Query, Router, Schema
 from ninja.errors import HttpError
 
-from canlian.core.api_auth import api_roles
+from canlian.core.api_auth import MAX_ID, api_roles
 from canlian.core.errors import DomainError
 from canlian.core.idnumbers import mask_certificate_number, mask_id_number, mask_phone
 from canlian.core.schemas import ErrorOut
@@ -129,19 +129,20 @@ class HouseholdOut(Schema):
 
 
 class PersonFilterQuery(Schema):
-    q: str = ""
-    region: str = ""
-    category: int | None = None
-    grade: int | None = None
-    certificate_status: str = ""
+    q: str = Field("", max_length=40)
+    region: str = Field("", pattern=r"^(\d{2,12})?$")
+    category: int | None = Field(None, ge=1, le=7)
+    grade: int | None = Field(None, ge=1, le=4)
+    certificate_status: Literal["", "none", "valid", "expired", "cancelled"] = ""
     expiring: bool = False
-    hardship: str = ""
-    household_status: str = ""
-    age_min: int | None = None
-    age_max: int | None = None
-    living_status: str = ""
-    limit: int = 50
-    offset: int = 0
+    hardship: Literal["", "multi_disabled", "elderly_disabled", "orphan_disabled", "severe",
+                      "multiple"] = ""
+    household_status: Literal["", "dibao", "tekun", "orphan", "work_injury_care"] = ""
+    age_min: int | None = Field(None, ge=0, le=130)
+    age_max: int | None = Field(None, ge=0, le=130)
+    living_status: Literal["", "alive", "deceased", "moved_out"] = ""
+    limit: int = Field(50, ge=1, le=200)
+    offset: int = Field(0, ge=0, le=MAX_ID)
 
 
 def _out(p: Person) -> dict[str, Any]:
@@ -205,7 +206,7 @@ class _Invalid(Exception):
 @api_roles(READ_ROLES)
 def persons(request: HttpRequest, filters: Query[PersonFilterQuery]) -> dict[str, Any]:
     data = filters.dict()
-    limit, offset = max(1, min(data.pop("limit"), 200)), max(0, data.pop("offset"))
+    limit, offset = data.pop("limit"), data.pop("offset")
     values = {k: v for k, v in data.items() if v not in (None, "", False)}
     qs = selectors.persons_for(actor=request.auth,  # type: ignore[arg-type]
                                filters=selectors.PersonFilter(**values))
@@ -214,7 +215,8 @@ def persons(request: HttpRequest, filters: Query[PersonFilterQuery]) -> dict[str
 
 @router.get("/persons/{person_id}", response={200: PersonOut, 404: ErrorOut}, summary="残疾人详情")
 @api_roles(READ_ROLES)
-def person_detail(request: HttpRequest, person_id: int) -> dict[str, Any]:
+def person_detail(request: HttpRequest,
+                  person_id: int = Path(..., ge=1, le=MAX_ID)) -> dict[str, Any]:
     return _out(selectors.person_get_for(actor=request.auth,  # type: ignore[arg-type]
                                          person_id=person_id))
 
@@ -231,7 +233,8 @@ def person_create(request: HttpRequest, payload: PersonIn) -> Any:
 @router.patch("/persons/{person_id}", response={200: PersonOut, 404: ErrorOut,
                                                 422: ValidationOut}, summary="修改残疾人信息")
 @api_roles(WRITE_ROLES)
-def person_update(request: HttpRequest, person_id: int, payload: PersonPatch) -> Any:
+def person_update(request: HttpRequest, payload: PersonPatch,
+                  person_id: int = Path(..., ge=1, le=MAX_ID)) -> Any:
     person = selectors.person_get_for(actor=request.auth,  # type: ignore[arg-type]
                                       person_id=person_id)
     current = _current(person)
@@ -264,7 +267,8 @@ def _current(person: Person) -> dict[str, Any]:
 @router.get("/households/{household_id}", response={200: HouseholdOut, 404: ErrorOut},
             summary="家庭户详情")
 @api_roles(READ_ROLES)
-def household_detail(request: HttpRequest, household_id: int) -> dict[str, Any]:
+def household_detail(request: HttpRequest,
+                     household_id: int = Path(..., ge=1, le=MAX_ID)) -> dict[str, Any]:
     visible = selectors.persons_for(actor=request.auth,  # type: ignore[arg-type]
                                     filters=selectors.PersonFilter())
     member = visible.filter(household_id=household_id).first()
