@@ -8,7 +8,13 @@ from typing import Any
 from django import forms
 
 from canlian.core.forms import DomainErrorFormMixin
-from canlian.registry.models import Category, CertificateStatus, Grade, HouseholdStatusKind
+from canlian.registry.models import (
+    Category,
+    CertificateStatus,
+    Grade,
+    HouseholdStatusKind,
+    Person,
+)
 from canlian.registry.models import LivingStatus as Living
 from canlian.registry.rows import PersonRow, parse_rows
 from canlian.registry.selectors import Hardship
@@ -88,13 +94,8 @@ class PersonForm(DomainErrorFormMixin, forms.Form):
         data = super().clean() or {}
         if self.errors:
             return data
-        values = []
-        for name in COLUMNS:
-            value = data.get(name)
-            if name == "components":
-                value = "、".join(str(v) for v in value or [])
-            values.append("" if value is None else value)
-        result = parse_rows(list(COLUMNS.values()), [values])
+        self.payload = form_payload(data)
+        result = parse_rows(list(self.payload), [list(self.payload.values())])
         for error in result.errors:
             self.add_error(FIELD_FOR_COLUMN.get(error.column), error.message)
         for message in result.file_errors:
@@ -102,6 +103,45 @@ class PersonForm(DomainErrorFormMixin, forms.Form):
         if result.rows and not self.errors:
             self.row = result.rows[0]
         return data
+
+
+def form_payload(data: dict[str, Any]) -> dict[str, str]:
+    """The form's values keyed by import column, as text: what the row parser reads and what a
+    change request stores."""
+    payload = {}
+    for name, column in COLUMNS.items():
+        value = data.get(name)
+        if name == "components":
+            value = "、".join(str(v) for v in value or [])
+        elif hasattr(value, "isoformat"):
+            value = value.isoformat()
+        payload[column] = "" if value is None else str(value)
+    return payload
+
+
+def person_initial(person: Person) -> dict[str, Any]:
+    """A person's record as the form's initial values."""
+    head = person.household.head if person.household_id and person.household else None
+    return {
+        "name": person.name, "id_number": person.id_number, "region": person.region_id,
+        "address": person.address, "phone": person.phone,
+        "category": person.category or "", "grade": person.grade or "",
+        "components": [str(c) for c in person.components],
+        "certificate_number": person.certificate_number,
+        "certificate_issued_on": person.certificate_issued_on,
+        "certificate_valid_until": person.certificate_valid_until,
+        "needs_long_term_care": "是" if person.needs_long_term_care else "否",
+        "living_status": person.get_living_status_display(),
+        "died_on": person.living_status_on if person.living_status == "deceased" else None,
+        "head_id_number": head.id_number if head is not None and head.pk != person.pk else "",
+        "relation_to_head": person.relation_to_head,
+        "guardian_name": person.guardian_name, "guardian_id_number": person.guardian_id_number,
+        "guardian_phone": person.guardian_phone,
+    }
+
+
+def person_payload(person: Person) -> dict[str, str]:
+    return form_payload(person_initial(person))
 
 
 def _choices_with_all(choices: list[tuple[Any, str]]) -> list[tuple[Any, str]]:

@@ -227,3 +227,47 @@ class Person(models.Model):
     def is_severe(self) -> bool:
         """重度残疾 in national benefit rules: grade 1 or 2 (DOMAIN.md §1)."""
         return self.grade in (1, 2)
+
+
+class ChangeStatus(models.TextChoices):
+    PENDING = "pending", "待审核"
+    APPROVED = "approved", "已通过"
+    REJECTED = "rejected", "已退回"
+
+
+class ChangeRequestQuerySet(JurisdictionQuerySet):
+    jurisdiction_field = "region__code"
+
+
+class PersonChangeRequest(models.Model):
+    """An edit by a village liaison officer, applied only when township staff approve it
+    (maker-checker). `base_history_id` is the person's version the edit was made on: if the
+    record changed meanwhile, approval is refused as a conflict instead of overwriting."""
+
+    person = models.ForeignKey(Person, verbose_name="人员", null=True, blank=True,
+                               on_delete=models.CASCADE, related_name="change_requests")
+    region = models.ForeignKey(Region, verbose_name="户籍地", on_delete=models.PROTECT,
+                               related_name="+")
+    name = models.CharField("姓名", max_length=50)
+    payload = models.JSONField("修改内容")
+    base_history_id = models.BigIntegerField(null=True, blank=True)
+    status = models.CharField("状态", max_length=10, choices=ChangeStatus.choices,
+                              default=ChangeStatus.PENDING)
+    is_conflict = models.BooleanField("与他人修改冲突", default=False)
+    requested_by = models.ForeignKey(User, verbose_name="提交人", on_delete=models.PROTECT,
+                                     related_name="+")
+    requested_at = models.DateTimeField("提交时间", auto_now_add=True)
+    decided_by = models.ForeignKey(User, verbose_name="审核人", null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField("审核时间", null=True, blank=True)
+    decision_note = models.CharField("审核意见", max_length=200, blank=True)
+
+    objects = ChangeRequestQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "信息变更申请"
+        verbose_name_plural = "信息变更申请"
+        ordering = ["-requested_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} 的变更申请"

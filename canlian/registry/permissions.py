@@ -9,6 +9,8 @@ from canlian.core.roles import Role
 READ_ROLES = frozenset({Role.COUNTY_STAFF, Role.LEADER, Role.TOWNSHIP_STAFF,
                         Role.VILLAGE_LIAISON})
 WRITE_ROLES = frozenset({Role.COUNTY_STAFF, Role.TOWNSHIP_STAFF})
+# Liaison officers may propose new persons and edits; township staff approve them.
+EDIT_ROLES = WRITE_ROLES | {Role.VILLAGE_LIAISON}
 EXPORT_ROLES = frozenset({Role.COUNTY_STAFF, Role.LEADER, Role.TOWNSHIP_STAFF})
 REVEAL_ROLES = frozenset({Role.COUNTY_STAFF, Role.TOWNSHIP_STAFF, Role.VILLAGE_LIAISON})
 REVEALABLE_FIELDS = {"id_number": "身份证号", "phone": "联系电话",
@@ -17,7 +19,7 @@ REVEALABLE_FIELDS = {"id_number": "身份证号", "phone": "联系电话",
 
 
 def can_edit_person(actor: User) -> bool:
-    return actor.role in WRITE_ROLES
+    return actor.role in EDIT_ROLES
 
 
 def can_reveal(actor: User) -> bool:

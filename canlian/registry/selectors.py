@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from canlian.core.crypto import blind_index
 from canlian.core.models import Region, User
+from canlian.core.roles import Role
 from canlian.registry.models import (
     Category,
     CertificateStatus,
@@ -20,6 +21,7 @@ from canlian.registry.models import (
     HouseholdStatusKind,
     LivingStatus,
     Person,
+    PersonChangeRequest,
 )
 from canlian.registry.pinyin import name_initials
 
@@ -214,3 +216,21 @@ def person_history(person: Person, *, limit: int = 50) -> list[dict[str, Any]]:
             "changes": changes,
         })
     return entries[:limit]
+
+
+def change_requests_for(*, actor: User, status: str = "") -> QuerySet[PersonChangeRequest]:
+    """Approvers see their jurisdiction's requests; a liaison officer sees their own."""
+    requests = PersonChangeRequest.objects.visible_to(actor).select_related(
+        "region", "requested_by", "person")
+    if actor.role == Role.VILLAGE_LIAISON:
+        requests = requests.filter(requested_by=actor)
+    if status:
+        requests = requests.filter(status=status)
+    return requests.order_by("-requested_at")
+
+
+def change_request_get_for(*, actor: User, change_id: int) -> PersonChangeRequest:
+    try:
+        return change_requests_for(actor=actor).get(pk=change_id)
+    except PersonChangeRequest.DoesNotExist:
+        raise Http404("没有找到该申请。") from None

@@ -15,11 +15,13 @@ from canlian.core.access import roles_required
 from canlian.core.errors import DomainError
 from canlian.core.idnumbers import mask_certificate_number, mask_id_number, mask_phone
 from canlian.core.reveal import reveal_remember, reveal_take
+from canlian.core.roles import Role
 from canlian.core.views.paging import paginate
-from canlian.registry import jobs, selectors, services
-from canlian.registry.forms import ImportForm, PersonFilterForm, PersonForm
-from canlian.registry.models import Category, Person
+from canlian.registry import changes, jobs, selectors, services
+from canlian.registry.forms import ImportForm, PersonFilterForm, PersonForm, person_initial
+from canlian.registry.models import Category, ChangeStatus, Person
 from canlian.registry.permissions import (
+    EDIT_ROLES,
     EXPORT_ROLES,
     READ_ROLES,
     REVEALABLE_FIELDS,
@@ -49,6 +51,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
     return render(request, "registry/person_list.html", {
         "form": form, **paginate(request, persons, 50),
         "can_edit": can_edit_person(request.user),
+        "can_import": request.user.role in WRITE_ROLES,
         "can_export": request.user.role in EXPORT_ROLES,
     })
 
@@ -93,6 +96,16 @@ def _village_choices(request: HttpRequest) -> list[tuple[str, str]]:
 def _save(request: HttpRequest, form: PersonForm, person: Person | None) -> HttpResponse | None:
     if request.method != "POST" or not form.is_valid() or form.row is None:
         return None
+    if changes.needs_approval(request.user):
+        try:
+            change = changes.change_request_submit(actor=request.user, person=person,
+                                                   row=form.row, payload=form.payload,
+                                                   request=request)
+        except DomainError as error:
+            form.add_domain_error(error)
+            return None
+        messages.success(request, "已提交，等待乡镇（街道）残联审核后生效。")
+        return redirect("registry:change_detail", change_id=change.pk)
     try:
         saved = services.person_save(actor=request.user, row=form.row, person=person,
                                      request=request)
@@ -103,7 +116,7 @@ def _save(request: HttpRequest, form: PersonForm, person: Person | None) -> Http
     return redirect("registry:person_detail", person_id=saved.pk)
 
 
-@roles_required(WRITE_ROLES)
+@roles_required(EDIT_ROLES)
 def person_create(request: HttpRequest) -> HttpResponse:
     form = PersonForm(request.POST if request.method == "POST" else None,
                       region_choices=_village_choices(request))
@@ -111,34 +124,14 @@ def person_create(request: HttpRequest) -> HttpResponse:
         request, "registry/person_form.html", {"form": form, "title": "新增残疾人"})
 
 
-@roles_required(WRITE_ROLES)
+@roles_required(EDIT_ROLES)
 def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
     person = selectors.person_get_for(actor=request.user, person_id=person_id)
     form = PersonForm(request.POST if request.method == "POST" else None,
-                      initial=_initial(person), region_choices=_village_choices(request))
+                      initial=person_initial(person), region_choices=_village_choices(request))
     return _save(request, form, person) or render(
         request, "registry/person_form.html",
         {"form": form, "title": f"修改：{person.name}", "person": person})
-
-
-def _initial(person: Person) -> dict[str, Any]:
-    head = person.household.head if person.household_id and person.household else None
-    return {
-        "name": person.name, "id_number": person.id_number, "region": person.region_id,
-        "address": person.address, "phone": person.phone,
-        "category": person.category or "", "grade": person.grade or "",
-        "components": [str(c) for c in person.components],
-        "certificate_number": person.certificate_number,
-        "certificate_issued_on": person.certificate_issued_on,
-        "certificate_valid_until": person.certificate_valid_until,
-        "needs_long_term_care": "是" if person.needs_long_term_care else "否",
-        "living_status": person.get_living_status_display(),
-        "died_on": person.living_status_on if person.living_status == "deceased" else None,
-        "head_id_number": head.id_number if head is not None and head.pk != person.pk else "",
-        "relation_to_head": person.relation_to_head,
-        "guardian_name": person.guardian_name, "guardian_id_number": person.guardian_id_number,
-        "guardian_phone": person.guardian_phone,
-    }
 
 
 @roles_required(EXPORT_ROLES)
@@ -170,3 +163,35 @@ def person_import(request: HttpRequest) -> HttpResponse:
                                             filename=upload.name, mode=form.cleaned_data["mode"])
             return redirect("core:task_progress", task_id=run.pk)
     return render(request, "registry/person_import.html", {"form": form})
+
+
+# ---------------------------------------------------------------- change requests (maker-checker)
+
+@roles_required(changes.APPROVER_ROLES | {Role.VILLAGE_LIAISON})
+def change_list(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", ChangeStatus.PENDING)
+    requests = selectors.change_requests_for(actor=request.user, status=status)
+    return render(request, "registry/change_list.html", {
+        **paginate(request, requests, 50), "status": status, "statuses": ChangeStatus.choices})
+
+
+@roles_required(changes.APPROVER_ROLES | {Role.VILLAGE_LIAISON})
+def change_detail(request: HttpRequest, change_id: int) -> HttpResponse:
+    change = selectors.change_request_get_for(actor=request.user, change_id=change_id)
+    if request.method == "POST":
+        try:
+            if request.POST.get("decision") == "approve":
+                person = changes.change_request_approve(actor=request.user, change=change,
+                                                        request=request)
+                messages.success(request, f"已通过，{person.name} 的信息已更新。")
+                return redirect("registry:person_detail", person_id=person.pk)
+            changes.change_request_reject(actor=request.user, change=change,
+                                          note=request.POST.get("note", ""), request=request)
+            messages.success(request, "已退回。")
+            return redirect("registry:change_list")
+        except DomainError as error:
+            messages.error(request, error.message)
+            return redirect("registry:change_detail", change_id=change.pk)
+    return render(request, "registry/change_detail.html", {
+        "change": change, "lines": changes.proposed_changes(change),
+        "can_decide": changes.can_decide(request.user, change)})

@@ -90,6 +90,17 @@ def _household(actor: User, p: dict[str, User]) -> tuple[Kwargs, Kwargs | None]:
             {"household_id": ids[outside["person_id"]]})
 
 
+def _change_request(actor: User, p: dict[str, User]) -> tuple[Kwargs, Kwargs | None]:
+    from canlian.registry.models import PersonChangeRequest
+
+    maker = actor if actor.role == "village_liaison" else p["village_liaison"]
+    inside = PersonChangeRequest.objects.create(region_id=maker.region_id, name="甲", payload={},
+                                                requested_by=maker)
+    outside = PersonChangeRequest.objects.create(region_id="610921100000", name="乙",
+                                                 payload={}, requested_by=p["other_county_admin"])
+    return {"change_id": inside.pk}, {"change_id": outside.pk}
+
+
 SAMPLES: dict[str, Sample] = {
     "core:user_detail": _user_in_township,
     "core:user_edit": _user_in_township,
@@ -105,6 +116,7 @@ SAMPLES: dict[str, Sample] = {
     "registry:person_edit": _person,
     "registry:person_reveal": lambda a, p: tuple(  # type: ignore[return-value]
         None if kw is None else {**kw, "field": "id_number"} for kw in _person(a, p)),
+    "registry:change_detail": _change_request,
     "api:person_detail": _person,
     "api:person_update": lambda a, p: tuple(
         None if kw is None else {**kw, "_body": {"address": "新住址"}} for kw in _person(a, p)),
