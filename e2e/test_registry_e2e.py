@@ -68,3 +68,26 @@ def test_import_with_errors_then_download_the_error_file(
     with page.expect_download() as download:
         page.get_by_role("link", name="下载文件").click()
     assert download.value.suggested_filename.endswith(".xlsx")
+
+
+def test_liaison_edit_is_approved_by_township_staff(page: Page, live_server: object,
+                                                   personas: dict[str, User],
+                                                   regions: dict[str, str],
+                                                   axe_check: Callable[[str], None]) -> None:
+    person = make_person(region_code=regions["village_a"], name="郑十", address="旧址")
+    base = str(live_server)
+    _sign_in(page, base, personas["village_liaison"].username)
+    page.goto(f"{base}/registry/{person.pk}/edit/")
+    axe_check("修改表单")
+    page.get_by_label("现住址").fill("新址一组")
+    page.get_by_role("button", name="保存").click()
+    expect(page.get_by_text("等待乡镇（街道）残联审核")).to_be_visible()
+    axe_check("变更申请")
+    page.get_by_role("button", name="退出").click()
+    _sign_in(page, base, personas["township_staff"].username)
+    page.goto(f"{base}/registry/changes/")
+    axe_check("审核列表")
+    page.get_by_role("link", name="郑十").click()
+    page.get_by_role("button", name="通过").click()
+    expect(page.get_by_role("heading", level=1, name="郑十")).to_be_visible()
+    expect(page.get_by_text("新址一组", exact=True)).to_be_visible()
