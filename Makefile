@@ -30,7 +30,7 @@ install: $(VENV)/.installed var/local.env  ## the environment in .venv, plus loc
 
 demo: install  ## migrate SQLite, load the demo county, run web server + task worker
 	$(PY) manage.py migrate --no-input -v 0
-	$(PY) manage.py seed_demo
+	$(PY) manage.py seed_demo --persons 20000
 	@echo ""
 	@echo "智慧残联综合服务平台已启动： http://$(HOST):$(PORT)/   （按 Ctrl+C 停止）"
 	@trap 'kill 0' EXIT INT TERM; \

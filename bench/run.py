@@ -106,3 +106,6 @@ if __name__ == "__main__":
     if not os.environ.get("BENCH_SKIP_CRYPTO"):
         bench_crypto()
     bench_audit()
+    from registry import bench_registry  # bench/registry.py
+
+    bench_registry()

@@ -2,13 +2,20 @@
 
 The passwords are published in README.md: for the demo only, never for a real deployment.
 Running it twice changes nothing the second time.
+
+`--persons N` also asks each installed app that has a `demo` module with a `seed_demo(*,
+persons, stdout)` function for its demo data (the registry fills N persons). The apps are found
+at run time, so core never imports the apps above it.
 """
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.apps import apps
+from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
 from canlian.core.crypto import blind_index
@@ -48,6 +55,10 @@ def _first_village(township_prefix: str) -> str:
 class Command(BaseCommand):
     help = "创建演示账户（各角色，位于桐梓县不同乡镇和村）。仅用于演示。"
 
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--persons", type=int, default=0, metavar="N",
+                            help="同时生成 N 名演示残疾人（库中已有 N 人及以上时不再生成）")
+
     @transaction.atomic
     def handle(self, *args: Any, **options: Any) -> None:
         created = 0
@@ -68,3 +79,17 @@ class Command(BaseCommand):
         for username, name, role, _ in DEMO_USERS:
             user = User.objects.select_related("region").get(username=username)
             self.stdout.write(f"  {username:<10} {Role(role).label:<12} {name}  {user.region.name}")
+        self._seed_apps(options["persons"])
+
+    def _seed_apps(self, persons: int) -> None:
+        for app_config in apps.get_app_configs():
+            module_name = f"{app_config.name}.demo"
+            try:
+                found = importlib.util.find_spec(module_name) is not None
+            except ModuleNotFoundError:  # e.g. a plain module, not a package
+                found = False
+            if not found:
+                continue
+            seed = getattr(importlib.import_module(module_name), "seed_demo", None)
+            if callable(seed):
+                seed(persons=persons, stdout=self.stdout)
