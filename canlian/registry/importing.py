@@ -106,7 +106,6 @@ def import_rows(*, actor: User | None, header: Sequence[Any], rows: Sequence[Seq
     report.file_errors = list(parsed.file_errors)
     if report.file_errors:
         return report
-    report.source_rows = {i + 2: list(r) for i, r in enumerate(rows)}
     good = parsed.rows
     errors = list(parsed.errors)
     if good:
@@ -121,7 +120,10 @@ def import_rows(*, actor: User | None, header: Sequence[Any], rows: Sequence[Seq
             outcome.created, outcome.updated, outcome.unchanged)
         report.written = outcome.written
     report.errors = sorted(errors, key=lambda e: (e.row, e.column))
-    report.rejected = len({e.row for e in report.errors})
+    bad_rows = {e.row for e in report.errors}
+    report.rejected = len(bad_rows)
+    # Only the rows with errors go into the error report: keep just those cells.
+    report.source_rows = {n: list(rows[n - 2]) for n in bad_rows if 0 <= n - 2 < len(rows)}
     return report
 
 
@@ -138,14 +140,24 @@ class _Rollback(Exception):
     pass
 
 
+UPSERT_CHUNK = 5000
+
+
 def _upsert(actor: User | None, rows: list[Any], *, write: bool) -> _Outcome:
+    """Write in chunks (heads first, so members find them) inside one transaction that is
+    rolled back on any error or when only checking: memory stays flat for large files."""
     outcome = _Outcome()
+    ordered = sorted(rows, key=lambda r: bool(r.head_id_number) and
+                     r.head_id_number != r.id_number)
     try:
         with transaction.atomic():
-            result = persons_upsert(actor=actor, rows=rows)
-            outcome = _Outcome(result.created, result.updated, result.unchanged,
-                               list(result.errors))
-            if result.errors or not write:
+            for start in range(0, len(ordered), UPSERT_CHUNK):
+                result = persons_upsert(actor=actor, rows=ordered[start:start + UPSERT_CHUNK])
+                outcome.created += result.created
+                outcome.updated += result.updated
+                outcome.unchanged += result.unchanged
+                outcome.errors += result.errors
+            if outcome.errors or not write:
                 raise _Rollback
             outcome.written = True
     except _Rollback:

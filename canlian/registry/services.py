@@ -54,7 +54,6 @@ class UpsertResult:
     updated: int = 0
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
-    persons: list[Person] = field(default_factory=list)
 
 
 def _certificate_status(row: PersonRow, existing: Person | None, today: date) -> str:
@@ -154,7 +153,11 @@ def _check_against_database(actor: User | None, rows: Sequence[PersonRow],
 
 def persons_upsert(*, actor: User | None, rows: Sequence[PersonRow],
                    request: HttpRequest | None = None, today: date | None = None) -> UpsertResult:
-    """Create or update persons by ID number. All or nothing: any error writes nothing."""
+    """Create or update persons by ID number. All or nothing: any error writes nothing.
+
+    Households are settled before persons are written, so each person is written once, with
+    its household, and gets one history row per change.
+    """
     today = today or timezone.localdate()
     keys = [blind_index(r.id_number) for r in rows]
     existing = _existing_by_index(keys)
@@ -162,20 +165,18 @@ def persons_upsert(*, actor: User | None, rows: Sequence[PersonRow],
     if result.errors:
         return result
     with transaction.atomic():
+        households, new_households = _plan_households(actor, rows, keys, existing)
         to_create, to_update, audit_rows = [], [], []
         update_fields: set[str] = set()
         for row, key in zip(rows, keys, strict=True):
             person = existing.get(key)
-            values = _values(row, person, today)
+            values = {**_values(row, person, today), "household_id": households[key]}
             if person is None:
-                person = Person(**values, **_indexes(values))
-                to_create.append(person)
+                to_create.append(Person(**values, **_indexes(values)))
                 continue
-            before = {f: getattr(person, f) for f in PERSON_FIELDS}
-            changes = audit.diff(before, values)
+            changes = audit.diff({f: getattr(person, f) for f in values}, values)
             if not changes:
                 result.unchanged += 1
-                result.persons.append(person)
                 continue
             for name, value in {**values, **_indexes(values)}.items():
                 setattr(person, name, value)
@@ -184,23 +185,21 @@ def persons_upsert(*, actor: User | None, rows: Sequence[PersonRow],
             audit_rows.append(_audit_row(actor, AuditAction.UPDATE, person, "修改残疾人信息",
                                          changes, request))
         if to_create:
-            created = bulk_create_with_history(to_create, Person, batch_size=CHUNK,
-                                               default_user=actor)
-            # SQLite does not return ids from bulk_create: fetch them back by index.
-            by_key = _existing_by_index(p.id_number_index for p in created)
-            to_create = [by_key[p.id_number_index] for p in to_create]
-            for person in to_create:
-                audit_rows.append(_audit_row(
-                    actor, AuditAction.CREATE, person, "新增残疾人",
-                    audit.created(person, PERSON_FIELDS), request))
+            # PostgreSQL and SQLite ≥ 3.35 return the new ids from the INSERT.
+            bulk_create_with_history(to_create, Person, batch_size=CHUNK, default_user=actor)
+            audit_rows += [
+                _audit_row(actor, AuditAction.CREATE, person, "新增残疾人",
+                           audit.created(person, PERSON_FIELDS), request)
+                for person in to_create
+            ]
         if to_update:
             bulk_update_with_history(to_update, Person,
                                      [*sorted(update_fields), *INDEX_FIELDS],
                                      batch_size=CHUNK, default_user=actor)
+        _set_heads(actor, new_households, {p.id_number_index: p.pk for p in to_create})
         AuditEvent.objects.bulk_create(audit_rows, batch_size=CHUNK)
         result.created, result.updated = len(to_create), len(to_update)
-        result.persons += to_create + to_update
-        _place_in_households(actor, rows, today)
+        _set_household_statuses(rows, keys, households, today)
     return result
 
 
@@ -213,57 +212,78 @@ def _audit_row(actor: User | None, action: str, person: Person, summary: str,
                       ip_address=audit.client_ip(request))
 
 
-def _place_in_households(actor: User | None, rows: Sequence[PersonRow], today: date) -> None:
-    """Heads get a household of their own; members join their head's household; yes/no
-    columns for 低保 and 特困 open or close a status period from this month."""
-    persons = _existing_by_index(
-        {blind_index(r.id_number) for r in rows}
-        | {blind_index(r.head_id_number) for r in rows if r.head_id_number}
-    )
-    head_of_household = dict(Household.objects.filter(
-        pk__in={p.household_id for p in persons.values() if p.household_id}
-    ).values_list("id", "head_id"))
-    new_households = []
-    for row in rows:
-        person = persons[blind_index(row.id_number)]
-        if _heads_itself(row) and head_of_household.get(person.household_id) != person.pk:
-            household = Household(region_id=person.region_id, head=person, address=person.address)
-            new_households.append((household, person))
-    if new_households:
-        households = bulk_create_with_history([h for h, _ in new_households], Household,
-                                              default_user=actor)
-        if not households or households[0].pk is None:  # SQLite: read the ids back
-            ids = dict(Household.objects.filter(head__in=[p for _, p in new_households])
-                       .values_list("head_id", "id"))
-            for household, person in new_households:
-                household.pk = ids[person.pk]
-        for household, person in new_households:
-            person.household_id = household.pk
-    moved = [p for _, p in new_households]
-    for row in rows:
-        if _heads_itself(row):
+def _plan_households(actor: User | None, rows: Sequence[PersonRow], keys: Sequence[str],
+                     existing: dict[str, Person]
+                     ) -> tuple[dict[str, int], dict[str, Household]]:
+    """The household id of every row's person, creating households for new heads.
+
+    A head keeps the household they already head; otherwise they get a new one (its head is
+    set once the person has an id). A member joins their head's household, whether the head
+    is in this batch or already in the registry.
+    """
+    heads_in_db = _existing_by_index(
+        {blind_index(r.head_id_number) for r in rows if not _heads_itself(r)} - set(keys))
+    known = {**existing, **heads_in_db}
+    headed = dict(Household.objects.filter(head__in=[p.pk for p in known.values()])
+                  .values_list("head_id", "id"))
+    plan: dict[str, int] = {}
+    new: dict[str, Household] = {}
+    for row, key in zip(rows, keys, strict=True):
+        if not _heads_itself(row):
             continue
-        person = persons[blind_index(row.id_number)]
-        head = persons[blind_index(row.head_id_number)]
-        if person.household_id != head.household_id:
-            person.household_id = head.household_id
-            moved.append(person)
-    if moved:
-        bulk_update_with_history(moved, Person, ["household"], batch_size=CHUNK,
-                                 default_user=actor)
-    _set_household_statuses(rows, persons, today)
+        person = existing.get(key)
+        if person is not None and person.pk in headed:
+            plan[key] = headed[person.pk]
+        else:
+            new[key] = Household(region_id=row.region_code, address=row.address)
+    for key, head in heads_in_db.items():
+        if head.household_id is not None:  # join the household the named person lives in
+            plan[key] = head.household_id
+        else:  # a registered person with no household, named as head
+            new[key] = Household(region_id=head.region_id, address=head.address,
+                                 head_id=head.pk)
+    if new:
+        bulk_create_with_history(list(new.values()), Household, default_user=actor)
+        plan.update({key: household.pk for key, household in new.items()})
+        adopted = [p for k, p in heads_in_db.items() if k in new]
+        for person in adopted:
+            person.household_id = plan[person.id_number_index]
+        if adopted:
+            bulk_update_with_history(adopted, Person, ["household"], default_user=actor)
+    members = [(key, blind_index(row.head_id_number))
+               for row, key in zip(rows, keys, strict=True) if not _heads_itself(row)]
+    # A member may name another member of this batch as head: resolve such chains in turns.
+    while members:
+        waiting = [(key, head) for key, head in members if head not in plan]
+        for key, head in members:
+            if head in plan:
+                plan[key] = plan[head]
+        if len(waiting) == len(members):
+            raise DomainError("household_cycle", "户主关系出现循环，请检查“户主身份证号”列。")
+        members = waiting
+    return plan, new
 
 
-def _set_household_statuses(rows: Sequence[PersonRow], persons: dict[str, Person],
-                            today: date) -> None:
+def _set_heads(actor: User | None, new: dict[str, Household], created: dict[str, int]) -> None:
+    """New households of heads created in this batch get their head now that it has an id."""
+    waiting = [h for key, h in new.items() if h.head_id is None and key in created]
+    for key, household in new.items():
+        if household.head_id is None and key in created:
+            household.head_id = created[key]
+    if waiting:
+        bulk_update_with_history(waiting, Household, ["head"], default_user=actor)
+
+
+def _set_household_statuses(rows: Sequence[PersonRow], keys: Sequence[str],
+                            households: dict[str, int], today: date) -> None:
     this_month = today.replace(day=1)
     previous_month = (this_month - timedelta(days=1)).replace(day=1)
     wanted: dict[tuple[int, str], bool] = {}
-    for row in rows:
-        household_id = persons[blind_index(row.id_number)].household_id
+    for row, key in zip(rows, keys, strict=True):
+        household_id = households[key]
         for kind, flag in ((HouseholdStatusKind.DIBAO, row.is_dibao),
                            (HouseholdStatusKind.TEKUN, row.is_tekun)):
-            if flag is not None and household_id is not None:
+            if flag is not None:
                 wanted[(household_id, kind)] = wanted.get((household_id, kind), False) or flag
     if not wanted:
         return
