@@ -9,9 +9,9 @@ retention purge by the DBA, who must say so explicitly in the session:
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import migrations
+
+from canlian.core.dbvendor import on_postgresql
 
 FORWARD = [
     """CREATE FUNCTION core_auditevent_append_only() RETURNS trigger AS $$
@@ -33,15 +33,6 @@ REVERSE = [
 ]
 
 
-def _run(statements: list[str]) -> Any:
-    def apply(apps: Any, schema_editor: Any) -> None:
-        if schema_editor.connection.vendor == "postgresql":
-            for sql in statements:
-                schema_editor.execute(sql)
-
-    return apply
-
-
 class Migration(migrations.Migration):
     dependencies = [("core", "0002_load_shipped_regions")]
-    operations = [migrations.RunPython(_run(FORWARD), _run(REVERSE))]
+    operations = [migrations.RunPython(on_postgresql(FORWARD), on_postgresql(REVERSE))]

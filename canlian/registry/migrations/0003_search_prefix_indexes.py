@@ -8,9 +8,9 @@ full scan (~250 ms) to a few milliseconds. SQLite never uses an index for Django
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import migrations
+
+from canlian.core.dbvendor import on_postgresql
 
 FORWARD = [
     "CREATE INDEX IF NOT EXISTS registry_person_name_prefix "
@@ -24,15 +24,6 @@ REVERSE = [
 ]
 
 
-def _run(statements: list[str]) -> Any:
-    def apply(apps: Any, schema_editor: Any) -> None:
-        if schema_editor.connection.vendor == "postgresql":
-            for sql in statements:
-                schema_editor.execute(sql)
-
-    return apply
-
-
 class Migration(migrations.Migration):
     dependencies = [("registry", "0002_person_change_request")]
-    operations = [migrations.RunPython(_run(FORWARD), _run(REVERSE))]
+    operations = [migrations.RunPython(on_postgresql(FORWARD), on_postgresql(REVERSE))]
