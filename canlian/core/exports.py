@@ -5,7 +5,7 @@ DESIGN.md "Security": exports are watermarked with user and time and each one is
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
@@ -14,6 +14,7 @@ from typing import Any
 import xlsxwriter
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from canlian.core import audit
@@ -107,28 +108,41 @@ def _audit_row(event: AuditEvent) -> list[Any]:
 
 def audit_export_run(*, task_run_id: str) -> None:
     run = TaskRun.objects.select_related("created_by__region").get(pk=task_run_id)
-    actor = run.created_by
     params = dict(run.params)
     for key in ("date_from", "date_to"):
         params[key] = date.fromisoformat(params[key]) if params.get(key) else None
+    queryset_export(
+        run, queryset=audit_events_for(actor=run.created_by, filters=AuditFilter(**params)),
+        title="审计日志", headers=AUDIT_HEADERS, to_row=_audit_row,
+        object_type="core.auditevent", summary="导出审计日志 {count} 条",
+        message="已导出 {count} 条记录。",
+    )
+
+
+def queryset_export(run: TaskRun, *, queryset: QuerySet[Any], title: str,
+                    headers: Sequence[str], to_row: Callable[[Any], Sequence[Any]],
+                    object_type: str, summary: str, message: str) -> None:
+    """The body of every list export task: write the rows to a watermarked XLSX with progress,
+    audit the export and finish the run in one transaction. `summary` and `message` may use
+    `{count}`."""
+    actor = run.created_by
     try:
-        events = audit_events_for(actor=actor, filters=AuditFilter(**params))
-        task_run_started(run, total=events.count())
+        task_run_started(run, total=queryset.count())
         path = export_path(run)
         count = xlsx_write(
-            path, actor=actor, title="审计日志", headers=AUDIT_HEADERS,
-            rows=(_audit_row(e) for e in events.iterator(chunk_size=2000)),
+            path, actor=actor, title=title, headers=headers,
+            rows=(to_row(obj) for obj in queryset.iterator(chunk_size=2000)),
             on_row=lambda n: task_run_progress(run, done=n),
         )
         with transaction.atomic():
             audit.audit_record(
-                actor=actor, action=AuditAction.EXPORT, object_type="core.auditevent",
-                region_code=actor.region_id, summary=f"导出审计日志 {count} 条",
+                actor=actor, action=AuditAction.EXPORT, object_type=object_type,
+                region_code=actor.region_id, summary=summary.format(count=count),
                 changes={"filters": run.params, "rows": count},
             )
             task_run_succeeded(
-                run, message=f"已导出 {count} 条记录。", result_file=str(path),
-                result_name=f"审计日志_{timezone.localtime():%Y%m%d%H%M}.xlsx",
+                run, message=message.format(count=count), result_file=str(path),
+                result_name=f"{title}_{timezone.localtime():%Y%m%d%H%M}.xlsx",
             )
     except Exception:
         task_run_failed(run, message="导出失败，请稍后重试；如仍失败请联系系统管理员。")

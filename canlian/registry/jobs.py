@@ -11,13 +11,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from canlian.core import audit
-from canlian.core.exports import export_path, xlsx_write
+from canlian.core.exports import export_path, queryset_export, xlsx_write
 from canlian.core.idnumbers import mask_certificate_number, mask_id_number, mask_phone
 from canlian.core.models import AuditAction, TaskRun, User
 from canlian.core.taskruns import (
     task_run_create,
     task_run_failed,
-    task_run_progress,
     task_run_started,
     task_run_succeeded,
 )
@@ -59,25 +58,12 @@ def _export_row(p: Person) -> list[Any]:
 
 def persons_export_run(*, task_run_id: str) -> None:
     run = TaskRun.objects.select_related("created_by__region").get(pk=task_run_id)
-    actor = run.created_by
-    try:
-        persons = persons_for(actor=actor, filters=PersonFilter(**run.params))
-        task_run_started(run, total=persons.count())
-        path = export_path(run)
-        count = xlsx_write(path, actor=actor, title="残疾人名单", headers=EXPORT_HEADERS,
-                           rows=(_export_row(p) for p in persons.iterator(chunk_size=2000)),
-                           on_row=lambda n: task_run_progress(run, done=n))
-        with transaction.atomic():
-            audit.audit_record(actor=actor, action=AuditAction.EXPORT,
-                               object_type="registry.person", region_code=actor.region_id,
-                               summary=f"导出残疾人名单 {count} 人（脱敏）",
-                               changes={"filters": run.params, "rows": count})
-            task_run_succeeded(run, message=f"已导出 {count} 人（证件号码已脱敏）。",
-                               result_file=str(path),
-                               result_name=f"残疾人名单_{timezone.localtime():%Y%m%d%H%M}.xlsx")
-    except Exception:
-        task_run_failed(run, message="导出失败，请稍后重试；如仍失败请联系系统管理员。")
-        raise
+    queryset_export(
+        run, queryset=persons_for(actor=run.created_by, filters=PersonFilter(**run.params)),
+        title="残疾人名单", headers=EXPORT_HEADERS, to_row=_export_row,
+        object_type="registry.person", summary="导出残疾人名单 {count} 人（脱敏）",
+        message="已导出 {count} 人（证件号码已脱敏）。",
+    )
 
 
 # ---------------------------------------------------------------- import
