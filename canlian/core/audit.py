@@ -26,6 +26,7 @@ MASKED_FIELDS = {
     "certificate_number": mask_certificate_number,
     "guardian_phone": mask_phone,
     "guardian_id_number": mask_id_number,
+    "head_id_number": mask_id_number,
 }
 SECRET_FIELDS = frozenset({"password", "secret_hash"})
 

@@ -121,16 +121,15 @@ def change_request_reject(*, actor: User, change: PersonChangeRequest, note: str
 
 def proposed_changes(change: PersonChangeRequest) -> list[dict[str, str]]:
     """Column, current value and proposed value, for the reviewer (identifiers masked)."""
-    from canlian.core.idnumbers import mask_id_number, mask_phone
+    from canlian.core.audit import MASKED_FIELDS
+    from canlian.registry.forms import FIELD_FOR_COLUMN
 
-    masks = {"身份证号": mask_id_number, "联系电话": mask_phone, "户主身份证号": mask_id_number,
-             "监护人身份证号": mask_id_number, "监护人电话": mask_phone}
     current = _current_payload(change.person) if change.person is not None else {}
     lines = []
     for column, new in change.payload.items():
         old = current.get(column, "")
         if str(old) != str(new):
-            mask = masks.get(column, str)
+            mask = MASKED_FIELDS.get(FIELD_FOR_COLUMN.get(column, ""), str)
             lines.append({"column": column, "old": mask(str(old)) if old else "（空）",
                           "new": mask(str(new)) if new else "（空）"})
     return lines

@@ -12,8 +12,8 @@ from django.views.decorators.http import require_POST
 
 from canlian.core import selectors as core_selectors
 from canlian.core.access import roles_required
+from canlian.core.audit import MASKED_FIELDS
 from canlian.core.errors import DomainError
-from canlian.core.idnumbers import mask_certificate_number, mask_id_number, mask_phone
 from canlian.core.reveal import reveal_remember, reveal_take
 from canlian.core.roles import Role
 from canlian.core.views.paging import paginate
@@ -29,10 +29,6 @@ from canlian.registry.permissions import (
     can_edit_person,
     can_reveal,
 )
-
-MASKS = {"id_number": mask_id_number, "phone": mask_phone,
-         "certificate_number": mask_certificate_number, "guardian_id_number": mask_id_number,
-         "guardian_phone": mask_phone}
 
 
 def _filters(request: HttpRequest, data: Any) -> tuple[PersonFilterForm, selectors.PersonFilter]:
@@ -61,7 +57,7 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
     person = selectors.person_get_for(actor=request.user, person_id=person_id)
     revealed = reveal_take(request, person)
     shown = {field: (getattr(person, field) if field == revealed else mask(getattr(person, field)))
-             for field, mask in MASKS.items()}
+             for field, mask in MASKED_FIELDS.items() if hasattr(person, field)}
     return render(request, "registry/person_detail.html", {
         "person": person, "shown": shown, "revealed": revealed,
         "revealable": REVEALABLE_FIELDS if can_reveal(request.user) else {},
