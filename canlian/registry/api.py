@@ -16,7 +16,7 @@ from canlian.core.errors import DomainError
 from canlian.core.idnumbers import mask_certificate_number, mask_id_number, mask_phone
 from canlian.core.schemas import ErrorOut
 from canlian.registry import selectors, services
-from canlian.registry.forms import COLUMNS
+from canlian.registry.forms import COLUMNS, person_payload
 from canlian.registry.models import Household, Person
 from canlian.registry.permissions import READ_ROLES, WRITE_ROLES
 from canlian.registry.rows import parse_rows
@@ -168,22 +168,22 @@ FIELD_COLUMNS = {**{k: v for k, v in COLUMNS.items() if k != "region"},
 COLUMN_FIELDS = {column: field for field, column in FIELD_COLUMNS.items()}
 
 
-def _row_values(data: dict[str, Any]) -> list[Any]:
-    values = []
-    for field in FIELD_COLUMNS:
-        value = data.get(field)
+def _columns(data: dict[str, Any]) -> dict[str, Any]:
+    """API fields given → import columns, in the text form the row parser reads."""
+    columns = {}
+    for field, value in data.items():
         if field == "components":
             value = "、".join(str(c) for c in value or [])
         elif field in ("needs_long_term_care", "is_dibao", "is_tekun"):
             value = YES_NO[value]
         elif field == "living_status":
             value = LIVING.get(value or "alive", value)
-        values.append("" if value is None else value)
-    return values
+        columns[FIELD_COLUMNS[field]] = "" if value is None else value
+    return columns
 
 
-def _save(request: HttpRequest, data: dict[str, Any], person: Person | None) -> Person:
-    parsed = parse_rows(list(FIELD_COLUMNS.values()), [_row_values(data)])
+def _save(request: HttpRequest, columns: dict[str, Any], person: Person | None) -> Person:
+    parsed = parse_rows(list(columns), [list(columns.values())])
     errors = [{"field": COLUMN_FIELDS.get(e.column, ""), "message": e.message}
               for e in parsed.errors] + [{"field": "", "message": m} for m in parsed.file_errors]
     if errors:
@@ -225,7 +225,7 @@ def person_detail(request: HttpRequest,
 @api_roles(WRITE_ROLES)
 def person_create(request: HttpRequest, payload: PersonIn) -> Any:
     try:
-        return 201, _out(_save(request, payload.dict(), None))
+        return 201, _out(_save(request, _columns(payload.dict()), None))
     except _Invalid as invalid:
         return 422, {"detail": "数据有误", "errors": invalid.errors}
 
@@ -237,31 +237,12 @@ def person_update(request: HttpRequest, payload: PersonPatch,
                   person_id: int = Path(..., ge=1, le=MAX_ID)) -> Any:
     person = selectors.person_get_for(actor=request.auth,  # type: ignore[arg-type]
                                       person_id=person_id)
-    current = _current(person)
-    current.update({k: v for k, v in payload.dict(exclude_unset=True).items()})
+    # The record as the form shows it, with the fields the client sent laid over it.
+    columns = person_payload(person) | _columns(payload.dict(exclude_unset=True))
     try:
-        return 200, _out(_save(request, current, person))
+        return 200, _out(_save(request, columns, person))
     except _Invalid as invalid:
         return 422, {"detail": "数据有误", "errors": invalid.errors}
-
-
-def _current(person: Person) -> dict[str, Any]:
-    head = person.household.head if person.household_id and person.household else None
-    return {
-        "name": person.name, "id_number": person.id_number, "region_code": person.region_id,
-        "address": person.address, "phone": person.phone, "category": person.category,
-        "grade": person.grade, "components": person.components,
-        "certificate_number": person.certificate_number,
-        "certificate_issued_on": person.certificate_issued_on,
-        "certificate_valid_until": person.certificate_valid_until,
-        "needs_long_term_care": person.needs_long_term_care,
-        "living_status": person.living_status,
-        "died_on": person.living_status_on if person.living_status == "deceased" else None,
-        "head_id_number": head.id_number if head is not None and head.pk != person.pk else "",
-        "relation_to_head": person.relation_to_head, "guardian_name": person.guardian_name,
-        "guardian_id_number": person.guardian_id_number,
-        "guardian_phone": person.guardian_phone,
-    }
 
 
 @router.get("/households/{household_id}", response={200: HouseholdOut, 404: ErrorOut},
