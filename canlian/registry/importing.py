@@ -16,7 +16,7 @@ from django.db import transaction
 
 from canlian.core.models import Region, User
 from canlian.registry.rows import ParseResult, RowError, parse_rows
-from canlian.registry.services import persons_upsert
+from canlian.registry.services import UpsertResult, persons_upsert
 
 MAX_BYTES = 20 * 1024 * 1024
 XLSX_MAGIC = b"PK\x03\x04"
@@ -110,30 +110,22 @@ def import_rows(*, actor: User | None, header: Sequence[Any], rows: Sequence[Seq
     errors = list(parsed.errors)
     if good:
         # Database rules (jurisdiction, heads) are checked by a write we may roll back.
-        outcome = _upsert(actor, good, write=not dry_run and (valid_only or not errors))
+        outcome, written = _upsert(actor, good,
+                                   write=not dry_run and (valid_only or not errors))
         errors += outcome.errors
         if outcome.errors and valid_only and not dry_run:
             bad_rows = {e.row for e in outcome.errors}
             good = [r for r in good if r.row not in bad_rows]
-            outcome = _upsert(actor, good, write=True)
+            outcome, written = _upsert(actor, good, write=True)
         report.created, report.updated, report.unchanged = (
             outcome.created, outcome.updated, outcome.unchanged)
-        report.written = outcome.written
+        report.written = written
     report.errors = sorted(errors, key=lambda e: (e.row, e.column))
     bad_rows = {e.row for e in report.errors}
     report.rejected = len(bad_rows)
     # Only the rows with errors go into the error report: keep just those cells.
     report.source_rows = {n: list(rows[n - 2]) for n in bad_rows if 0 <= n - 2 < len(rows)}
     return report
-
-
-@dataclass
-class _Outcome:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    written: bool = False
 
 
 class _Rollback(Exception):
@@ -143,10 +135,12 @@ class _Rollback(Exception):
 UPSERT_CHUNK = 5000
 
 
-def _upsert(actor: User | None, rows: list[Any], *, write: bool) -> _Outcome:
+def _upsert(actor: User | None, rows: list[Any], *, write: bool
+            ) -> tuple[UpsertResult, bool]:
     """Write in chunks (heads first, so members find them) inside one transaction that is
-    rolled back on any error or when only checking: memory stays flat for large files."""
-    outcome = _Outcome()
+    rolled back on any error or when only checking: memory stays flat for large files.
+    Returns the summed counts and whether the rows were written."""
+    outcome, written = UpsertResult(), False
     ordered = sorted(rows, key=lambda r: bool(r.head_id_number) and
                      r.head_id_number != r.id_number)
     try:
@@ -159,7 +153,7 @@ def _upsert(actor: User | None, rows: list[Any], *, write: bool) -> _Outcome:
                 outcome.errors += result.errors
             if outcome.errors or not write:
                 raise _Rollback
-            outcome.written = True
+            written = True
     except _Rollback:
         pass
-    return outcome
+    return outcome, written

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -90,8 +90,6 @@ def hardships_of(person: Person, *, today: date | None = None) -> list[str]:
 
 
 def _as_flag(condition: Q) -> Any:
-    from django.db.models import BooleanField, ExpressionWrapper
-
     return ExpressionWrapper(condition, output_field=BooleanField())
 
 
