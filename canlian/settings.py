@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "simple_history",
     "canlian.core",
     "canlian.registry",
+    "canlian.benefits",
 ]
 
 MIDDLEWARE = [
