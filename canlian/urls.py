@@ -8,5 +8,6 @@ from canlian.api import api
 urlpatterns = [
     path("api/v1/", api.urls),
     path("registry/", include("canlian.registry.urls")),
+    path("benefits/", include("canlian.benefits.urls")),
     path("", include("canlian.core.urls")),
 ]

@@ -14,6 +14,7 @@ from canlian.core import selectors as core_selectors
 from canlian.core.access import roles_required
 from canlian.core.audit import MASKED_FIELDS
 from canlian.core.errors import DomainError
+from canlian.core.panels import person_panels
 from canlian.core.reveal import reveal_remember, reveal_take
 from canlian.core.roles import Role
 from canlian.core.views.paging import paginate
@@ -67,6 +68,7 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
         "statuses": selectors.household_statuses(person),
         "history": selectors.person_history(person),
         "can_edit": can_edit_person(request.user),
+        "panels": person_panels(request.user, person),
     })
 
 

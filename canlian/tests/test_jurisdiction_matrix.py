@@ -76,14 +76,16 @@ SAMPLES: dict[str, Sample] = {
     "api:user_detail": _user_in_township,
     "api:task_run": _own_task,
 }
-# Each app keeps its own samples next to its tests (tests/matrix_samples.py: SAMPLES).
+# Each app keeps its own samples next to its tests (tests/matrix_samples.py, and
+# tests/page_samples.py where pages and API are written apart), each defining SAMPLES.
 for _app in apps.get_app_configs():
-    if _app.name.startswith("canlian."):
-        try:
-            _module_ = importlib.import_module(f"{_app.name}.tests.matrix_samples")
-        except ModuleNotFoundError:
-            continue
-        SAMPLES.update(_module_.SAMPLES)
+    for _name in ("matrix_samples", "page_samples"):
+        if _app.name.startswith("canlian."):
+            try:
+                _module_ = importlib.import_module(f"{_app.name}.tests.{_name}")
+            except ModuleNotFoundError:
+                continue
+            SAMPLES.update(_module_.SAMPLES)
 
 
 def _walk(patterns: list[Any], namespace: str = "") -> list[tuple[str, URLPattern]]:

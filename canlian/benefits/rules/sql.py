@@ -102,7 +102,7 @@ def _age(op: str, n: int, m1: date) -> Q:
     if op == ">=":
         return _age_at_least(m1, n)
     if op == ">":
-        return _age_at_least(m1, n)
+        return _age_at_least(m1, n + 1)
     if op == "<":
         return ~_age_at_least(m1, n)
     if op == "<=":

@@ -49,3 +49,17 @@ def enrol(person: Person, policy: Policy, start: date, actor: User) -> Enrolment
     return Enrolment.objects.create(person=person, policy=policy, region_id=person.region_id,
                                     status=EnrolmentStatus.ENROLLED, applied_month=start,
                                     start_month=start, applied_by=actor)
+
+
+def make_policy(code: str = "test_care", *, region: str = "520322000000",
+                rule: str = "enrolable and severe", amount: str = "100.00",
+                **fields: Any) -> Policy:
+    """A small policy for page and matrix tests (the shipped catalog is tested elsewhere)."""
+    from decimal import Decimal
+
+    defaults = {"name": "测试补贴", "level": "county", "category": "care",
+                "review_steps": ["township", "county"]}
+    policy = Policy.objects.create(code=code, region_id=region, **{**defaults, **fields})
+    policy.rule_versions.create(number=1, text=rule)
+    policy.rates.create(label="标准", amount=Decimal(amount), effective_from=date(2016, 1, 1))
+    return policy

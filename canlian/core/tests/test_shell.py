@@ -32,7 +32,7 @@ def test_every_design_module_has_a_menu_entry() -> None:
 def test_unbuilt_module_says_it_is_being_built(personas: dict[str, User],
                                                client: Client) -> None:
     client.force_login(personas["county_staff"])
-    page = client.get(reverse("core:module", args=["benefits"]))
+    page = client.get(reverse("core:module", args=["assistance"]))
     assert page.status_code == 200
     assert "建设中" in page.content.decode()
 

@@ -1,0 +1,109 @@
+"""Background jobs of benefits: the eligibility run and the bank file of a payroll batch."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from canlian.benefits.eligibility import eligibility_run_execute, eligibility_run_start
+from canlian.benefits.models import EligibilityRun, LineStatus, PaymentAccount, PayrollBatch
+from canlian.core import audit
+from canlian.core.exports import export_path, xlsx_write
+from canlian.core.models import AuditAction, TaskRun, User
+from canlian.core.taskruns import (
+    task_run_create,
+    task_run_failed,
+    task_run_started,
+    task_run_succeeded,
+)
+
+
+def eligibility_run_enqueue(*, actor: User, month: Any) -> EligibilityRun:
+    from canlian.benefits.tasks import run_eligibility
+
+    with transaction.atomic():
+        run = eligibility_run_start(actor=actor, month=month)
+        task = task_run_create(actor=actor, kind="benefits_eligibility",
+                               title=f"资格比对 {run.month:%Y年%m月}", params={"run": run.pk},
+                               enqueue=lambda run_id: run_eligibility.enqueue(run_id))
+        run.task_run = task
+        run.save(update_fields=["task_run"])
+    return run
+
+
+def eligibility_run_job(*, task_run_id: str) -> None:
+    task = TaskRun.objects.select_related("created_by__region").get(pk=task_run_id)
+    try:
+        run = EligibilityRun.objects.get(pk=task.params["run"])
+        task_run_started(task, total=1)
+        summary = eligibility_run_execute(run=run)
+        to_enrol = sum(s["to_enrol"] for s in summary.values())
+        to_stop = sum(s["to_stop"] for s in summary.values())
+        with transaction.atomic():
+            audit.audit_record(actor=task.created_by, action=AuditAction.CREATE, obj=run,
+                               region_code=run.region_id,
+                               summary=f"资格比对 {run.month:%Y年%m月}：待纳入 {to_enrol} 人，"
+                                       f"应停发 {to_stop} 人")
+            task_run_succeeded(task, message=f"比对完成：{len(summary)} 项政策，待纳入 {to_enrol} "
+                                             f"人，应停发 {to_stop} 人。",
+                               result={"run": run.pk})
+    except Exception:
+        task_run_failed(task, message="资格比对失败，请稍后重试或联系系统管理员。")
+        raise
+
+
+BANK_HEADERS = ("序号", "姓名", "身份证号", "开户银行", "银行账号", "户名", "所属月份", "金额",
+                "补发", "户籍地")
+
+
+def payroll_bank_file_enqueue(*, actor: User, batch: PayrollBatch) -> TaskRun:
+    from canlian.benefits.tasks import run_bank_file
+
+    with transaction.atomic():
+        return task_run_create(actor=actor, kind="benefits_bank_file",
+                               title=f"银行发放文件：{batch.policy.name} "
+                                     f"{batch.period_start:%Y年%m月}",
+                               params={"batch": batch.pk},
+                               enqueue=lambda run_id: run_bank_file.enqueue(run_id))
+
+
+def payroll_bank_file_job(*, task_run_id: str) -> None:
+    """The bank needs full ID and account numbers: the file is watermarked and audited."""
+    task = TaskRun.objects.select_related("created_by__region").get(pk=task_run_id)
+    actor = task.created_by
+    try:
+        batch = PayrollBatch.objects.visible_to(actor).select_related("policy").get(
+            pk=task.params["batch"])
+        lines = (batch.lines.filter(status=LineStatus.PENDING)
+                 .select_related("person", "region").order_by("region_id", "name", "pk"))
+        task_run_started(task, total=lines.count())
+        accounts = {a.person_id: a for a in PaymentAccount.objects.filter(
+            person_id__in=lines.values("person_id"))}
+
+        def rows() -> Any:
+            for n, line in enumerate(lines.iterator(chunk_size=2000), start=1):
+                account = accounts.get(line.person_id)
+                yield [n, line.name, line.person.id_number,
+                       account.bank if account else "（未登记账户）",
+                       account.account_number if account else "",
+                       account.holder if account else "", f"{line.period:%Y-%m}",
+                       str(line.amount), "是" if line.is_backpay else "", line.region.name]
+
+        path = export_path(task)
+        count = xlsx_write(path, actor=actor, title=f"{batch.policy.name}发放文件",
+                           headers=BANK_HEADERS, rows=rows())
+        with transaction.atomic():
+            audit.audit_record(actor=actor, action=AuditAction.EXPORT, obj=batch,
+                               summary=f"导出银行发放文件：{batch.policy.name} "
+                                       f"{batch.period_start:%Y年%m月} {count} 人"
+                                       "（含完整证件号与账号）")
+            task_run_succeeded(task, message=f"已生成发放文件，共 {count} 人。",
+                               result_file=str(path),
+                               result_name=f"发放文件_{batch.policy.code}_"
+                                           f"{batch.period_start:%Y%m}_"
+                                           f"{timezone.localtime():%Y%m%d%H%M}.xlsx")
+    except Exception:
+        task_run_failed(task, message="生成发放文件失败，请稍后重试。")
+        raise

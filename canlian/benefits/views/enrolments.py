@@ -1,0 +1,143 @@
+"""Applications and enrolments: register, review step by step, stop, and the 公示 list."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from canlian.benefits import enrolments, selectors
+from canlian.benefits.amounts import amount_for
+from canlian.benefits.forms import (
+    EnrolmentFilterForm,
+    EnrolmentForm,
+    NoticeForm,
+    ReviewForm,
+    StopForm,
+)
+from canlian.benefits.models import Enrolment, EnrolmentStatus
+from canlian.benefits.months import this_month
+from canlian.benefits.permissions import (
+    APPLY_ROLES,
+    VIEW_ROLES,
+    can_manage_enrolment,
+    can_review_step,
+)
+from canlian.benefits.rules import facts_for
+from canlian.core.access import roles_required
+from canlian.core.errors import DomainError
+from canlian.core.views.paging import paginate
+
+
+@roles_required(VIEW_ROLES)
+def enrolment_list(request: HttpRequest) -> HttpResponse:
+    form = EnrolmentFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    items = selectors.enrolments_for(actor=request.user, status=filters.get("status", ""),
+                                     policy=filters.get("policy", ""),
+                                     step=filters.get("step", ""))
+    return render(request, "benefits/enrolment_list.html", {
+        **paginate(request, items, 50), "form": form})
+
+
+@roles_required(APPLY_ROLES)
+def enrolment_create(request: HttpRequest, person_id: int) -> HttpResponse:
+    person = selectors.person_get_for(actor=request.user, person_id=person_id)
+    initial = {"policy": request.GET.get("policy", "")}
+    form = EnrolmentForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            enrolment = enrolments.enrolment_apply(
+                actor=request.user, person=person,
+                policy=selectors.policy_get(code=data["policy"]),
+                applied_month=data["applied_month"], for_ward=data["for_ward"],
+                note=data["note"])
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            messages.success(request, f"已登记 {person.name} 的{enrolment.policy.name}申请。")
+            return redirect("benefits:enrolment_detail", enrolment_id=enrolment.pk)
+    return render(request, "benefits/enrolment_form.html", {"person": person, "form": form})
+
+
+@roles_required(VIEW_ROLES)
+def enrolment_detail(request: HttpRequest, enrolment_id: int) -> HttpResponse:
+    enrolment = selectors.enrolment_get_for(actor=request.user, enrolment_id=enrolment_id)
+    review = ReviewForm(initial={"version": enrolment.version})
+    manage = StopForm(initial={"version": enrolment.version})
+    if request.method == "POST":
+        if "decision" in request.POST:
+            review = ReviewForm(request.POST)
+            done = review.is_valid() and _review(request, enrolment, review)
+        else:
+            manage = StopForm(request.POST)
+            done = manage.is_valid() and _manage(request, enrolment, manage)
+        if done:
+            messages.success(request, "已办理。")
+            return redirect("benefits:enrolment_detail", enrolment_id=enrolment.pk)
+    month = this_month()
+    return render(request, "benefits/enrolment_detail.html", {
+        "enrolment": enrolment, "steps": enrolment.steps.all(),
+        "review": review, "manage": manage,
+        "can_review": bool(enrolment.next_step)
+        and can_review_step(request.user, enrolment.next_step),
+        "can_manage": can_manage_enrolment(request.user)
+        and enrolment.status in (EnrolmentStatus.ENROLLED, EnrolmentStatus.SUSPENDED),
+        "amount": amount_for(enrolment.policy, facts_for(enrolment.person, month), month),
+        "month": month,
+    })
+
+
+def _review(request: HttpRequest, enrolment: Enrolment, form: ReviewForm) -> bool:
+    try:
+        enrolments.enrolment_review(actor=request.user, enrolment=enrolment,
+                                    expected_version=form.cleaned_data["version"],
+                                    approve=form.cleaned_data["decision"] == "approve",
+                                    note=form.cleaned_data["note"])
+    except DomainError as error:
+        _show(request, form, error)
+        return False
+    return True
+
+
+def _show(request: HttpRequest, form: ReviewForm | StopForm, error: DomainError) -> None:
+    """A field's error goes on the form; a refusal of the whole action is a page message."""
+    if error.field in form.fields:
+        form.add_domain_error(error)
+    else:
+        messages.error(request, error.message)
+
+
+def _manage(request: HttpRequest, enrolment: Enrolment, form: StopForm) -> bool:
+    data = form.cleaned_data
+    common = {"actor": request.user, "enrolment": enrolment,
+              "expected_version": data["version"]}
+    try:
+        if data["action"] == "stop":
+            if data["effective_month"] is None:
+                raise DomainError("month_required", "停发须填写生效月份。",
+                                  field="effective_month")
+            enrolments.enrolment_stop(**common, reason=data["reason"],
+                                      effective_month=data["effective_month"])
+        elif data["action"] == "suspend":
+            enrolments.enrolment_suspend(**common, reason=data["reason"])
+        else:
+            enrolments.enrolment_resume(**common, note=data["reason"])
+    except DomainError as error:
+        _show(request, form, error)
+        return False
+    return True
+
+
+@roles_required(VIEW_ROLES)
+def notice(request: HttpRequest) -> HttpResponse:
+    """公示: only name, village, policy and amount (DOMAIN.md §3.2: protect privacy)."""
+    form = NoticeForm(request.GET or None)
+    month = form.cleaned_data["month"] if form.is_valid() and form.cleaned_data["month"] \
+        else this_month()
+    items = list(selectors.notice_for(actor=request.user, month=month)[:1000])
+    amounts = selectors.amounts_of(items, month)
+    rows = [{"name": e.person.name, "village": e.region.name, "policy": e.policy.name,
+             "amount": amounts.get(e.pk)} for e in items]
+    return render(request, "benefits/notice.html", {"rows": rows, "month": month, "form": form})
