@@ -9,6 +9,7 @@ from ninja import NinjaAPI
 
 from canlian.core.api import router as core_router
 from canlian.core.api_auth import API_AUTH
+from canlian.organizations.api import router as organizations_router
 from canlian.registry.api import router as registry_router
 
 # Answers every operation can give, declared once so that clients (and schemathesis) know them.
@@ -36,6 +37,7 @@ api = CanlianAPI(title="智慧残联综合服务平台 API", version="1", auth=A
                urls_namespace="api")
 api.add_router("/", core_router)
 api.add_router("/", registry_router)
+api.add_router("/", organizations_router)
 
 
 @api.exception_handler(Http404)

@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "canlian.core",
     "canlian.registry",
     "canlian.benefits",
+    "canlian.organizations",
 ]
 
 MIDDLEWARE = [

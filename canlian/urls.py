@@ -9,5 +9,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("registry/", include("canlian.registry.urls")),
     path("benefits/", include("canlian.benefits.urls")),
+    path("organizations/", include("canlian.organizations.urls")),
     path("", include("canlian.core.urls")),
 ]

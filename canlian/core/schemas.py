@@ -1,8 +1,24 @@
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import date, datetime
+from typing import Annotated, Any
 
 from ninja import Schema
+from pydantic import BeforeValidator
+
+
+def _iso_date_only(value: Any) -> Any:
+    """Query dates must be written YYYY-MM-DD: pydantic alone would read `0` as 1970-01-01."""
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("日期应写作 YYYY-MM-DD")
+    return value
+
+
+# A date in a query string, as the schema declares it (format: date).
+QueryDate = Annotated[date, BeforeValidator(_iso_date_only)]
 
 
 class MeOut(Schema):

@@ -11,15 +11,17 @@ from dataclasses import dataclass
 from datetime import date
 
 from canlian.benefits.rules.facts import EVENT_CANCEL_REASONS, VALID_STATUSES, Facts
-from canlian.benefits.rules.sql import COMPARE, allowed_values, base_op
 from canlian.benefits.rules.syntax import And, Compare, Flag, Node, Not, Or, Value
 from canlian.benefits.rules.vocabulary import (
     CATEGORY,
+    COMPARE,
     DOMAINS,
     FIELDS,
     GRADE,
     INT,
     REGION,
+    allowed_values,
+    base_op,
 )
 
 

@@ -8,14 +8,13 @@ same as the Python evaluator, where a comparison with a missing value is false.
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable
 from datetime import date
 from functools import reduce
 
 from django.db.models import Exists, OuterRef, Q
 
 from canlian.benefits.rules.facts import EVENT_CANCEL_REASONS, VALID_STATUSES
-from canlian.benefits.rules.syntax import And, Compare, Flag, Node, Not, Or, Value
+from canlian.benefits.rules.syntax import And, Compare, Flag, Node, Not, Or
 from canlian.benefits.rules.vocabulary import (
     CATEGORY,
     DOMAINS,
@@ -25,28 +24,12 @@ from canlian.benefits.rules.vocabulary import (
     INT,
     REGION,
     SEXES,
+    allowed_values,
+    base_op,
 )
 from canlian.registry.models import CertificateStatus, HouseholdStatus, LivingStatus
 
 NEVER = Q(pk__in=[])
-
-COMPARE: dict[str, Callable[[int, int], bool]] = {
-    "==": operator.eq, "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
-}
-
-
-def base_op(op: str) -> tuple[bool, str]:
-    """(negated, positive op): `!=` is not `==`, `not in` is not `in` — so a missing value
-    fails the positive op and passes its negation, in SQL and in Python alike."""
-    return {"!=": (True, "=="), "notin": (True, "in")}.get(op, (False, op))
-
-
-def allowed_values(domain: dict[int, str], op: str, values: tuple[Value, ...]) -> list[int]:
-    """The domain values that satisfy a positive op (== < <= > >= in)."""
-    if op == "in":
-        return [v for v in domain if v in values]
-    return [v for v in domain if COMPARE[op](v, int(values[0]))]
-
 
 def _alive(m1: date) -> Q:
     return ~Q(living_status=LivingStatus.DECEASED) | Q(living_status_on__isnull=False,

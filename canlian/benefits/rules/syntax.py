@@ -32,10 +32,9 @@ from canlian.benefits.rules.vocabulary import (
     SEXES,
     STR,
     TYPE_LABELS,
+    Value,
 )
 from canlian.core.errors import DomainError
-
-Value = int | str | bool
 
 
 class RuleError(DomainError):

@@ -6,7 +6,11 @@ page read, so a fact is described in one place.
 
 from __future__ import annotations
 
+import operator
+from collections.abc import Callable
 from dataclasses import dataclass
+
+Value = int | str | bool
 
 BOOL = "bool"
 INT = "int"
@@ -50,20 +54,21 @@ FIELDS: dict[str, FieldSpec] = {
     spec.name: spec for spec in (
         _spec("alive", "在世", BOOL,
               "当月1日在世：未登记死亡，或死亡日期不早于当月1日（当月死亡的当月仍计，次月起停发）；"
-              "登记死亡但未填死亡日期的视为不在世。"),
+              "登记死亡但未填死亡日期的视为不在世；迁出的人仍算在世。"),
         _spec("in_county", "户籍在县", BOOL,
               "当月1日户籍仍在本县：未登记迁出，或迁出日期不早于当月1日；"
               "登记迁出但未填日期的视为已迁出。"),
         _spec("certificate_valid", "持证有效", BOOL,
               "当月1日持有效残疾人证：发证日期 ≤ 当月1日 ≤ 有效期至，且证件状态为有效或已过期"
               "（以有效期为准）；因死亡或迁出注销的，死亡/迁出日期不早于当月1日的当月仍有效；"
-              "其他原因注销或未办证的无效。"),
+              "其他原因注销、未办证或日期未登记的无效。"),
         _spec("enrolable", "可纳入", BOOL,
               "可纳入两项补贴：在世 且 户籍在县 且 持证有效（DOMAIN §0.3）。"),
         _spec("category", "残疾类别", CATEGORY,
               "残疾类别：1 视力 2 听力 3 言语 4 肢体 5 智力 6 精神 7 多重；未评定的为空。"),
         _spec("grade", "残疾等级", GRADE,
-              "残疾等级：1 一级（极重度）至 4 四级（轻度）；多重残疾取最重的等级；未评定的为空。"),
+              "残疾等级：1 一级（极重度）至 4 四级（轻度），数字越小越重；多重残疾取最重的等级；"
+              "未评定的为空。"),
         _spec("severe", "重度", BOOL,
               "重度残疾：残疾等级为一级或二级（国发〔2015〕52号）。"),
         _spec("needs_long_term_care", "需长期照护", BOOL,
@@ -74,7 +79,8 @@ FIELDS: dict[str, FieldSpec] = {
         _spec("education", "文化程度", STR,
               "登记的文化程度（原文比较，如“小学”）；未登记为空文本。"),
         _spec("employment_status", "就业状况", STR, "登记的就业状况（原文比较）；未登记为空文本。"),
-        _spec("dibao", "低保", BOOL, "所在家庭户当月在低保（最低生活保障）期内。无家庭户的为否。"),
+        _spec("dibao", "低保", BOOL,
+              "所在家庭户当月在低保期内（起止月份都算在内）。无家庭户的为否。"),
         _spec("tekun", "特困", BOOL, "所在家庭户当月在特困人员供养期内。无家庭户的为否。"),
         _spec("orphan", "孤儿保障", BOOL, "所在家庭户当月享受孤儿基本生活保障。无家庭户的为否。"),
         _spec("work_injury_care", "工伤护理", BOOL,
@@ -101,7 +107,7 @@ SEXES: dict[str, str] = {"男": "M", "女": "F"}
 AGE_MAX = 150
 
 # Named constants: word -> (type, value).
-CONSTANTS: dict[str, tuple[str, int | str | bool]] = {
+CONSTANTS: dict[str, tuple[str, Value]] = {
     **{name[:2]: (CATEGORY, value) for value, name in CATEGORY_NAMES.items()},
     **{name: (CATEGORY, value) for value, name in CATEGORY_NAMES.items()},
     **{name: (GRADE, value) for value, name in GRADE_NAMES.items()},
@@ -127,3 +133,23 @@ ALIASES: dict[str, str] = {
 CJK_WORDS: tuple[str, ...] = tuple(sorted(
     (w for w in (*ALIASES, *CONSTANTS, *KEYWORDS) if not w.isascii()), key=len, reverse=True,
 ))
+
+
+# ---------------------------------------------------------------- operator meaning
+
+COMPARE: dict[str, Callable[[int, int], bool]] = {
+    "==": operator.eq, "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
+}
+
+
+def base_op(op: str) -> tuple[bool, str]:
+    """(negated, positive op): `!=` is not `==`, `not in` is not `in` — so a missing value
+    fails the positive op and passes its negation, in SQL and in Python alike."""
+    return {"!=": (True, "=="), "notin": (True, "in")}.get(op, (False, op))
+
+
+def allowed_values(domain: dict[int, str], op: str, values: tuple[Value, ...]) -> list[int]:
+    """The domain values that satisfy a positive op (== < <= > >= in)."""
+    if op == "in":
+        return [v for v in domain if v in values]
+    return [v for v in domain if COMPARE[op](v, int(values[0]))]
