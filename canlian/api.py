@@ -7,6 +7,7 @@ from typing import Any
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 
+from canlian.certificates.api import router as certificates_router
 from canlian.core.api import router as core_router
 from canlian.core.api_auth import API_AUTH
 from canlian.organizations.api import router as organizations_router
@@ -37,6 +38,7 @@ api = CanlianAPI(title="智慧残联综合服务平台 API", version="1", auth=A
                urls_namespace="api")
 api.add_router("/", core_router)
 api.add_router("/", registry_router)
+api.add_router("/", certificates_router)
 api.add_router("/", organizations_router)
 
 

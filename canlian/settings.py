@@ -83,6 +83,8 @@ INSTALLED_APPS = [
     "canlian.core",
     "canlian.registry",
     "canlian.benefits",
+    "canlian.certificates",
+    "canlian.portal",
     "canlian.organizations",
 ]
 
@@ -190,6 +192,8 @@ STORAGES = {
 }
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Text messages to residents (canlian.core.sms); the console backend sends nothing out.
+SMS_BACKEND = env("CANLIAN_SMS_BACKEND") or "canlian.core.sms.ConsoleBackend"
 
 LOGGING = {
     "version": 1,

@@ -8,6 +8,8 @@ from canlian.api import api
 urlpatterns = [
     path("api/v1/", api.urls),
     path("registry/", include("canlian.registry.urls")),
+    path("certificates/", include("canlian.certificates.urls")),
+    path("portal/", include("canlian.portal.urls")),
     path("benefits/", include("canlian.benefits.urls")),
     path("organizations/", include("canlian.organizations.urls")),
     path("", include("canlian.core.urls")),

@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
+from django.db.models import F, Q, QuerySet, Value
 from django.utils import timezone
 
 from canlian.benefits.amounts import MONEY, amount_expression, amount_for
@@ -55,23 +55,26 @@ def eligible_persons(policy: Policy, month: date, *, prefix: str,
     return Person.objects.in_region(prefix).filter(rule.q(month))
 
 
-def enrolled_in(policy: Policy, month: date) -> Exists:
-    return Exists(Enrolment.objects.active_in(month).filter(person=OuterRef("pk"),
-                                                            policy=policy))
+# Membership is `pk IN (SELECT person_id …)`, not a correlated EXISTS: SQLite plans the EXISTS
+# through the (policy, status) index once per person, quadratic in persons × enrolments
+# (7.8 s instead of 5 ms at 20,000 persons); PostgreSQL plans both as a semi-join.
+def enrolled_in(policy: Policy, month: date) -> Q:
+    return Q(pk__in=Enrolment.objects.active_in(month).filter(policy=policy)
+             .values("person_id"))
 
 
-def _has_open_enrolment(policy: Policy) -> Exists:
-    return Exists(Enrolment.objects.filter(person=OuterRef("pk"), policy=policy,
-                                           status__in=OPEN_STATUSES))
+def _has_open_enrolment(policy: Policy) -> Q:
+    return Q(pk__in=Enrolment.objects.filter(policy=policy, status__in=OPEN_STATUSES)
+             .values("person_id"))
 
 
 def _enrolled_in_sibling(policy: Policy) -> Q:
     """Already holds an open enrolment in another policy of the same 择高 group."""
     if not policy.exclusivity_group:
         return Q(pk__in=[])
-    return Q(Exists(Enrolment.objects.filter(
-        person=OuterRef("pk"), status__in=OPEN_STATUSES,
-        policy__exclusivity_group=policy.exclusivity_group).exclude(policy=policy)))
+    return Q(pk__in=Enrolment.objects.filter(
+        status__in=OPEN_STATUSES, policy__exclusivity_group=policy.exclusivity_group)
+        .exclude(policy=policy).values("person_id"))
 
 
 @dataclass

@@ -27,6 +27,11 @@ LEDGER_COLUMNS = ("年度", "身份证号", "姓名", "政策代码", "发放月
 REQUIRED = ("年度", "身份证号", "姓名", "政策代码", "发放月数", "金额")
 
 
+def _money(value: object) -> Decimal:
+    """SQLite sums decimals as numbers; show yuan with 2 places on both engines."""
+    return Decimal(str(value or 0)).quantize(Decimal("0.01"))
+
+
 @dataclass
 class LedgerRow:
     year: int
@@ -45,7 +50,7 @@ def person_ledger(person: Person) -> dict[int, list[LedgerRow]]:
             .annotate(months=Count("pk"), total=Sum("amount")).order_by())
     for row in paid:
         years[row["year"]].append(LedgerRow(row["year"], policies[row["policy_id"]],
-                                            row["months"], row["total"], "本平台发放"))
+                                            row["months"], _money(row["total"]), "本平台发放"))
     for entry in LedgerEntry.objects.filter(person=person):
         years[entry.year].append(LedgerRow(entry.year, policies[entry.policy_id], entry.months,
                                            entry.amount, entry.source))
@@ -85,7 +90,7 @@ def policy_year_totals(*, actor: User, year: int) -> list[PolicyYear]:
         result.append(PolicyYear(
             policy=policy, year=year,
             persons=a.get("persons", 0) + b.get("persons", 0),
-            paid=(a.get("total") or Decimal(0)) + (b.get("total") or Decimal(0)),
+            paid=_money((a.get("total") or 0) + (b.get("total") or 0)),
             budget=budgets.get(policy.pk)))
     return result
 

@@ -30,7 +30,8 @@ MODULES: tuple[Module, ...] = (
            "县、乡镇（街道）残联与村（社区）残协、五个专门协会、专职委员与主席团组成。",
            "organizations:unit_list"),
     Module("certificates", "证件办理", BUSINESS_ROLES,
-           "残疾人证新办、换领、补办、等级变更、迁移、注销；跨省通办、就地简办、入户特办三个通道。"),
+           "残疾人证新办、换领、补办、等级变更、迁移、注销；跨省通办、就地简办、入户特办三个通道。",
+           "certificates:application_list"),
     Module("benefits", "政策与补贴", COUNTY_BUSINESS | {Role.COUNTY_ADMIN},
            "两项补贴等政策目录、资格规则、全库资格比对、按月发放与个人年度台账。",
            "benefits:policy_list"),
@@ -58,8 +59,10 @@ MODULES: tuple[Module, ...] = (
            "查询与导出全部写操作、敏感信息查看、导出与登录记录。", "core:audit_list"),
     Module("regions", "行政区划", frozenset({Role.COUNTY_ADMIN}),
            "县、乡镇（街道）、村（社区）区划代码。", "core:region_list"),
+    Module("calendar", "节假日安排", frozenset({Role.COUNTY_ADMIN}),
+           "办理时限所用的法定节假日与调休安排，按年录入、导入与确认。", "core:calendar"),
     Module("portal", "我的办事", frozenset({Role.RESIDENT, Role.VOLUNTEER}),
-           "在线申请残疾人证与补贴、查看办理进度、走访与服务记录。"),
+           "在线申请残疾人证与补贴、查看办理进度、走访与服务记录。", "portal:home"),
 )
 MODULES_BY_KEY = {m.key: m for m in MODULES}
 

@@ -249,3 +249,44 @@ class TaskRun(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (TaskStatus.SUCCEEDED, TaskStatus.FAILED)
+
+
+class HolidayCalendarDay(models.Model):
+    """A day that differs from the weekend rule: a statutory holiday on a weekday, a make-up
+    working day (调休上班) on a weekend, or a named holiday day falling on a weekend.
+
+    Days not stored here follow the rule Monday–Friday work, Saturday–Sunday rest
+    (canlian.core.workdays). Seeded from chinesecalendar for the years it covers (STACK.md §1);
+    the 系统管理员 adds the State Council schedule of each new year.
+    """
+
+    day = models.DateField("日期", primary_key=True)
+    is_workday = models.BooleanField("是否工作日")
+    name = models.CharField("名称", max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = "节假日安排"
+        verbose_name_plural = "节假日安排"
+        ordering = ["day"]
+
+    def __str__(self) -> str:
+        return f"{self.day:%Y-%m-%d} {'上班' if self.is_workday else '休息'}"
+
+
+class HolidayCalendarYear(models.Model):
+    """Marks a year whose official holiday schedule is fully entered. A year without this
+    marker is computed by weekends only, and the 系统管理员 is warned."""
+
+    year = models.PositiveSmallIntegerField("年份", primary_key=True)
+    source = models.CharField("数据来源", max_length=100, blank=True)
+    completed_by = models.ForeignKey(User, verbose_name="确认人", null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="+")
+    completed_at = models.DateTimeField("确认时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "节假日数据完整年份"
+        verbose_name_plural = "节假日数据完整年份"
+        ordering = ["year"]
+
+    def __str__(self) -> str:
+        return str(self.year)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from canlian.core.views import audit, auth, home, users
+from canlian.core.views import audit, auth, calendar, home, users
 
 app_name = "core"
 
@@ -23,6 +23,7 @@ urlpatterns = [
     path("users/<int:user_id>/unlock/", users.user_unlock, name="user_unlock"),
     path("security/", users.security, name="security"),
     path("regions/", users.region_list, name="region_list"),
+    path("calendar/", calendar.calendar, name="calendar"),
     path("audit/", audit.audit_list, name="audit_list"),
     path("audit/export/", audit.audit_export, name="audit_export"),
     path("keepalive/", home.keepalive, name="keepalive"),

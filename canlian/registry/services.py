@@ -343,3 +343,56 @@ def person_reveal_identifier(*, actor: User, person: Person, field: str,
                        summary=f"查看完整{REVEALABLE_FIELDS[field]}", changes={"field": field},
                        request=request)
     return str(getattr(person, field))
+
+
+# Fields the certificate workflow (证件办理) may set on a person, and nothing else.
+CERTIFICATE_WORKFLOW_FIELDS = frozenset({
+    "category", "grade", "components", "certificate_number", "certificate_issued_on",
+    "certificate_valid_until", "certificate_status", "certificate_cancel_reason", "region_id",
+    "living_status", "living_status_on",
+})
+
+
+@transaction.atomic
+def person_certificate_set(*, actor: User, person: Person, changes: dict[str, Any],
+                           summary: str, request: HttpRequest | None = None) -> Person:
+    """The certificate workflow's write to the registry: issue, re-issue, re-grade, transfer or
+    cancel a certificate (管理办法第二十二条: the DPF re-issues the card and updates the
+    残疾人人口基础数据库).
+
+    Checked here: only certificate fields; the number's ID part, category and grade agree with
+    the person (DOMAIN.md §0.1); the person, and a new hukou region, are in the actor's
+    jurisdiction — except a person already moved out elsewhere, whom the county of arrival takes
+    over (迁入). One history row (who, when, before/after) and one audit row.
+    """
+    from canlian.core.idnumbers import CertificateNumberError, check_certificate_matches
+
+    unknown = set(changes) - CERTIFICATE_WORKFLOW_FIELDS
+    if unknown:
+        raise DomainError("field", "证件办理不能修改这些信息。")
+    locked = Person.objects.select_for_update().get(pk=person.pk)
+    arriving = (locked.living_status == LivingStatus.MOVED_OUT and "region_id" in changes)
+    if not arriving and not in_jurisdiction(actor, locked.region_id):
+        raise DomainError("jurisdiction", "该人员不在您的管辖范围内。")
+    if "region_id" in changes and not in_jurisdiction(actor, changes["region_id"]):
+        raise DomainError("jurisdiction", "迁入地不在您的管辖范围内。")
+    before = audit.snapshot(locked, [*changes, "certificate_number"])
+    for name, value in changes.items():
+        setattr(locked, name, value)
+    if (locked.category is None) != (locked.grade is None):
+        raise DomainError("grade", "残疾类别与等级须同时填写。")
+    if locked.certificate_number:
+        try:
+            check_certificate_matches(locked.certificate_number, id_number=locked.id_number,
+                                      category=locked.category or 0, grade=locked.grade or 0)
+        except CertificateNumberError as error:
+            raise DomainError("certificate_number", error.message,
+                              field="certificate_number") from None
+    locked.certificate_index = (blind_index(locked.certificate_number)
+                                if locked.certificate_number else "")
+    locked._history_user = actor  # type: ignore[attr-defined]  # simple-history's who
+    locked.save()
+    audit.audit_record(actor=actor, action=AuditAction.UPDATE, obj=locked, summary=summary,
+                       changes=audit.diff(before, audit.snapshot(locked, before)),
+                       request=request)
+    return locked

@@ -1,0 +1,53 @@
+"""Who may do what with certificate applications: pure functions, one condition per line."""
+
+from __future__ import annotations
+
+from canlian.certificates.models import Application, Assessment, AssessmentResult, Status
+from canlian.certificates.workflow import (
+    NEEDS_ASSESSMENT,
+    STEP_ACTORS,
+    SUBMIT_CHANNELS,
+    township_categories,
+)
+from canlian.core.models import User
+from canlian.core.permissions import in_jurisdiction
+from canlian.core.roles import Role
+
+READ_ROLES = frozenset({Role.COUNTY_STAFF, Role.LEADER, Role.TOWNSHIP_STAFF,
+                        Role.VILLAGE_LIAISON})
+STATISTICS_ROLES = frozenset({Role.COUNTY_STAFF, Role.LEADER, Role.TOWNSHIP_STAFF})
+STAFF_SUBMIT_ROLES = frozenset({Role.COUNTY_STAFF, Role.TOWNSHIP_STAFF, Role.VILLAGE_LIAISON})
+DOCUMENT_ROLES = READ_ROLES
+
+
+def can_submit_on(actor: User, channel: str) -> bool:
+    return channel in SUBMIT_CHANNELS.get(actor.role, frozenset())
+
+
+def can_act(actor: User, application: Application, step: str) -> bool:
+    """The actor's role may take this step on this channel, inside their jurisdiction."""
+    channels = STEP_ACTORS.get(step, {}).get(actor.role, frozenset())
+    return (
+        application.is_open
+        and application.channel in channels
+        and in_jurisdiction(actor, application.region_id)
+        and _township_may_assess(actor, application, step)
+    )
+
+
+def _township_may_assess(actor: User, application: Application, step: str) -> bool:
+    """就地简办 assessment only for the categories the county delegates (e.g. 肢体)."""
+    if actor.role != Role.TOWNSHIP_STAFF or step != "assess":
+        return True
+    return (application.type not in NEEDS_ASSESSMENT
+            or application.declared_category in township_categories())
+
+
+def can_record_assessment(actor: User, assessment: Assessment) -> bool:
+    return (
+        actor.role == Role.ASSESSOR
+        and assessment.assessor_id == actor.pk
+        and assessment.result == AssessmentResult.PENDING
+        and assessment.application.status == Status.IN_PROGRESS
+        and assessment.application.step == "assess"
+    )

@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from canlian.portal import views
+
+app_name = "portal"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("apply/", views.apply, name="apply"),
+    path("notices/", views.notices, name="notices"),
+    path("applications/<int:application_id>/", views.application_detail,
+         name="application_detail"),
+    path("applications/<int:application_id>/documents/<int:document_id>/",
+         views.document_download, name="document_download"),
+]

@@ -1,0 +1,122 @@
+"""The resident portal (我的办事): apply online for self or a ward, upload photos and
+documents, follow each step with its date, read notices. Pages are phone-first and keyboard
+usable; every form names the field at fault in its error summary."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from canlian.certificates import selectors as cert_selectors
+from canlian.certificates import services as cert_services
+from canlian.certificates.models import Channel, DocumentKind
+from canlian.certificates.views import document_response
+from canlian.core.access import roles_required
+from canlian.core.errors import DomainError
+from canlian.core.roles import PORTAL_ROLES, Role
+from canlian.portal import selectors
+from canlian.portal.forms import ApplyForm, DocumentForm
+
+
+@roles_required(PORTAL_ROLES)
+def home(request: HttpRequest) -> HttpResponse:
+    applications = list(cert_selectors.applications_for(actor=request.user)[:50])
+    notices = cert_selectors.notices_for(actor=request.user)
+    return render(request, "portal/home.html", {
+        "applications": applications, "unread": notices.filter(read_at__isnull=True).count(),
+        "latest": list(notices[:3]), "can_apply": request.user.role == Role.RESIDENT,
+        "linked": bool(request.user.id_number_index),
+    })
+
+
+def _applicants(request: HttpRequest) -> list[tuple[str, str]]:
+    choices = []
+    own = selectors.own_person(request.user)
+    if request.user.id_number_index:
+        choices.append(("self", f"本人（{request.user.name}）"))
+    for person in selectors.household_persons(request.user):
+        if own is None or person.pk != own.pk:
+            choices.append((f"member-{person.pk}", f"家庭成员：{person.name}"))
+    choices.append(("other", "其他人（我是其监护人或亲属）"))
+    return choices
+
+
+@roles_required(Role.RESIDENT)
+def apply(request: HttpRequest) -> HttpResponse:
+    own = selectors.own_person(request.user)
+    initial = {"applicant": "self" if request.user.id_number_index else "other",
+               "region": own.region_id if own else request.user.region_id,
+               "phone": request.user.phone}
+    form = ApplyForm(request.POST if request.method == "POST" else None, initial=initial,
+                     applicants=_applicants(request),
+                     regions=selectors.village_choices(request.user))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        name, id_number, relation = data["name"], data["id_number"], data["relation"]
+        if data["applicant"] == "self":
+            name, id_number, relation = request.user.name, request.user.id_number, "本人"
+        elif data["applicant"].startswith("member-"):
+            members = {f"member-{p.pk}": p for p in selectors.household_persons(request.user)}
+            member = members[data["applicant"]]
+            name, id_number, relation = member.name, member.id_number, "家庭成员"
+        try:
+            application = cert_services.application_submit(
+                actor=request.user, type=data["type"], channel=Channel.ONLINE, name=name,
+                id_number=id_number, region_code=data["region"], phone=data["phone"],
+                applicant_relation=relation, declared_category=data["declared_category"],
+                renewal_reason=data["renewal_reason"], cancel_reason=data["cancel_reason"],
+                destination=data["destination"],
+                previous_certificate_number=data["previous_certificate_number"],
+                note=data["note"], in_person=False, request=request)
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            messages.success(request, f"申请已提交，受理编号 {application.reference}。"
+                                      "请上传照片和材料，办理进度会通知您。")
+            return redirect("portal:application_detail", application_id=application.pk)
+    return render(request, "portal/apply.html", {"form": form})
+
+
+@roles_required(Role.RESIDENT)
+def application_detail(request: HttpRequest, application_id: int) -> HttpResponse:
+    application = cert_selectors.application_get_for(actor=request.user,
+                                                     application_id=application_id)
+    form = DocumentForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            if upload.size > cert_services.MAX_UPLOAD_BYTES:
+                raise DomainError("file", "文件超过 5 MB，请压缩后再上传。", field="file")
+            cert_services.document_upload(actor=request.user, application=application,
+                                          kind=form.cleaned_data["kind"], name=upload.name,
+                                          content=upload.read(), request=request)
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            messages.success(request, "材料已上传。")
+            return redirect("portal:application_detail", application_id=application.pk)
+    return render(request, "portal/application_detail.html", {
+        "a": application, "timeline": cert_selectors.application_timeline(application),
+        "documents": cert_selectors.documents_of(application), "form": form,
+        "missing": [DocumentKind(k).label for k in application.materials_missing],
+        "has_assessment": application.assessments.exists(),
+    })
+
+
+@roles_required(Role.RESIDENT)
+def document_download(request: HttpRequest, application_id: int,
+                      document_id: int) -> HttpResponse:
+    document = cert_selectors.document_get_for(actor=request.user,
+                                               application_id=application_id,
+                                               document_id=document_id)
+    return document_response(request, document)
+
+
+@roles_required(PORTAL_ROLES)
+def notices(request: HttpRequest) -> HttpResponse:
+    rows = list(cert_selectors.notices_for(actor=request.user)[:100])
+    unread = [n.pk for n in rows if n.read_at is None]
+    response = render(request, "portal/notices.html", {"notices": rows, "unread": set(unread)})
+    cert_services.notices_mark_read(actor=request.user, notice_ids=unread)
+    return response
