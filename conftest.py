@@ -11,7 +11,7 @@ Personas, by where they sit in 桐梓县 (520322):
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -111,3 +111,26 @@ def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = keep
+
+
+@pytest.fixture(scope="module")
+def _audit_guard_restored(django_db_blocker: Any) -> Iterator[None]:
+    yield
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            cursor.execute("RESET canlian.audit_purge")
+
+
+@pytest.fixture
+def audit_flush_allowed(_audit_guard_restored: None, transactional_db: None) -> Iterator[None]:
+    """A transactional test ends with a flush (TRUNCATE), which the audit log's append-only
+    trigger refuses on PostgreSQL; the sanctioned purge switch (core migration 0003) is turned
+    on for that flush only and reset when the test module ends."""
+    yield
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET canlian.audit_purge = 'on'")

@@ -213,9 +213,10 @@ def test_death_learned_after_payment_becomes_an_overpayment_once(
 
 
 @pytest.mark.postgres_only
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_generation_leaves_no_duplicate_line(region_data: None,
-                                                        personas: dict[str, User]) -> None:
+                                                        personas: dict[str, User],
+                                                        audit_flush_allowed: None) -> None:
     """Two staff generating the same period at the same moment: one batch, one line each."""
     catalog = load_catalog()
     staff = personas["county_staff"]

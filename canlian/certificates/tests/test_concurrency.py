@@ -4,8 +4,6 @@ conflict message and nothing of theirs is written (PostgreSQL, real threads)."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from django.db import connection
@@ -18,28 +16,11 @@ from canlian.core.models import User
 from canlian.registry.tests.factories import make_id_number
 
 
-@pytest.fixture(scope="module")
-def _audit_guard_restored(django_db_blocker: Any) -> Iterator[None]:
-    yield
-    with django_db_blocker.unblock(), connection.cursor() as cursor:
-        cursor.execute("RESET canlian.audit_purge")
-
-
-@pytest.fixture
-def _flush_allowed(_audit_guard_restored: None, transactional_db: None) -> Iterator[None]:
-    """A transactional test ends with a flush (TRUNCATE), which the audit log's append-only
-    trigger refuses; the sanctioned purge switch (core migration 0003) is turned on for that
-    flush only and reset when this module ends."""
-    yield
-    with connection.cursor() as cursor:
-        cursor.execute("SET canlian.audit_purge = 'on'")
-
-
 @pytest.mark.postgres_only
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_concurrent_acceptances_only_one_succeeds(personas: dict[str, User],
                                                       regions: dict[str, str],
-                                                      _flush_allowed: None) -> None:
+                                                      audit_flush_allowed: None) -> None:
     app = submit(personas["county_staff"], type="new", channel="township",
                  region=regions["village_a"], id_number=make_id_number())
     actors = [personas["county_staff"], personas["township_staff"]]
