@@ -109,3 +109,6 @@ if __name__ == "__main__":
     from registry import bench_registry  # bench/registry.py
 
     bench_registry()
+    from benefits import bench_benefits  # bench/benefits.py
+
+    bench_benefits()

@@ -7,6 +7,7 @@ from typing import Any
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 
+from canlian.benefits.api import router as benefits_router
 from canlian.certificates.api import router as certificates_router
 from canlian.core.api import router as core_router
 from canlian.core.api_auth import API_AUTH
@@ -39,6 +40,7 @@ api = CanlianAPI(title="智慧残联综合服务平台 API", version="1", auth=A
 api.add_router("/", core_router)
 api.add_router("/", registry_router)
 api.add_router("/", certificates_router)
+api.add_router("/", benefits_router)
 api.add_router("/", organizations_router)
 
 

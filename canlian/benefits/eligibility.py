@@ -27,7 +27,7 @@ from canlian.benefits.models import (
     Policy,
 )
 from canlian.benefits.months import month_start
-from canlian.benefits.rules import Rule, Verdict, facts_for
+from canlian.benefits.rules import Rule, Verdict, facts_for, facts_for_many
 from canlian.core.bulk import insert_from_select
 from canlian.core.models import Region, User
 from canlian.registry.models import Person
@@ -77,6 +77,9 @@ def _enrolled_in_sibling(policy: Policy) -> Q:
         .exclude(policy=policy).values("person_id"))
 
 
+REASON_CHUNK = 2000
+
+
 @dataclass
 class PolicyOutcome:
     eligible: int
@@ -112,14 +115,17 @@ def _policy_assess(run: EligibilityRun, policy: Policy, prefix: str) -> PolicyOu
 
 
 def _stop_reasons_fill(run: EligibilityRun, policy: Policy, rule: Rule) -> None:
-    """The failing clause of each 应停发 row ("已于2026年2月3日死亡")."""
+    """The failing clause of each 应停发 row ("已于2026年2月3日死亡"), in chunks: one query for
+    the rows, one for their households' statuses, one bulk update."""
     gaps = (EligibilityGap.objects.filter(run=run, policy=policy, kind=GapKind.TO_STOP)
-            .select_related("person"))
-    changed = []
-    for gap in gaps.iterator(chunk_size=500):
-        gap.reason = rule.evaluate(facts_for(gap.person, run.month)).summary()[:200]
-        changed.append(gap)
-    EligibilityGap.objects.bulk_update(changed, ["reason"], batch_size=500)
+            .select_related("person").order_by("pk"))
+    last = 0
+    while chunk := list(gaps.filter(pk__gt=last)[:REASON_CHUNK]):
+        facts = facts_for_many([gap.person for gap in chunk], run.month)
+        for gap in chunk:
+            gap.reason = rule.evaluate(facts[gap.person_id]).summary()[:200]
+        EligibilityGap.objects.bulk_update(chunk, ["reason"], batch_size=REASON_CHUNK)
+        last = chunk[-1].pk
 
 
 def eligibility_run_start(*, actor: User, month: date) -> EligibilityRun:

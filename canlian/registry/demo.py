@@ -26,6 +26,8 @@ from datetime import date, timedelta
 from typing import TextIO
 
 from django.core.management.base import CommandError
+from django.db.models import F
+from django.db.models.functions import Mod
 from django.utils import timezone
 
 from canlian.core.idnumbers import (
@@ -37,7 +39,7 @@ from canlian.core.idnumbers import (
 )
 from canlian.core.models import Region, RegionLevel
 from canlian.registry import rows as r
-from canlian.registry.models import Person
+from canlian.registry.models import HouseholdStatus, Person
 from canlian.registry.rows import PersonRow, parse_rows
 from canlian.registry.services import persons_upsert
 
@@ -393,8 +395,24 @@ def seed_demo(*, persons: int, stdout: TextIO) -> None:
             e = result.errors[0]
             raise CommandError(f"演示数据写入失败，第 {e.row} 行 {e.column}：{e.message}")
         created += result.created
+    _household_statuses_backdate(today)
     elapsed = time.perf_counter() - start
     stdout.write(f"演示残疾人库：新增 {created} 人，用时 {elapsed:.1f} 秒\n")
+
+
+def _household_statuses_backdate(today: date) -> None:
+    """The generated rows say 是否低保/特困 as of today, so their periods open this month; a
+    county's real statuses began months or years ago. Spread the demo's open periods over the
+    past four years (a few set-based updates), so past months have a believable population
+    for benefits and reports."""
+    this_month = today.replace(day=1)
+    opened_now = HouseholdStatus.objects.filter(start_month=this_month, end_month__isnull=True)
+    spread = 48
+    bucket = Mod(F("household_id"), spread)
+    for k in range(spread):
+        index = this_month.year * 12 + this_month.month - 1 - (k + 4)
+        opened_now.annotate(_bucket=bucket).filter(_bucket=k).update(
+            start_month=date(index // 12, index % 12 + 1, 1))
 
 
 def _chunks(rows: list[PersonRow], size: int) -> list[list[PersonRow]]:

@@ -16,7 +16,7 @@ from datetime import date
 from django.db.models import Q
 
 from canlian.benefits.rules.explain import Clause, Verdict, evaluate
-from canlian.benefits.rules.facts import Facts, facts_for
+from canlian.benefits.rules.facts import Facts, facts_for, facts_for_many
 from canlian.benefits.rules.sql import compile_q
 from canlian.benefits.rules.syntax import Node, RuleError, fields_of, parse_tree
 from canlian.benefits.rules.vocabulary import FIELDS, FieldSpec
@@ -30,6 +30,7 @@ __all__ = [
     "RuleError",
     "Verdict",
     "facts_for",
+    "facts_for_many",
     "parse",
 ]
 

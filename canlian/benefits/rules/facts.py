@@ -6,6 +6,7 @@ test in tests/test_rules_property.py holds the two to the same answers.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -87,15 +88,29 @@ def is_certificate_valid(person: Person, m1: date) -> bool:
             and person.living_status_on is not None and person.living_status_on >= m1)
 
 
-def facts_for(person: Person, month: date) -> Facts:
-    """Person's facts at M: one query (the household's statuses active in M), none without a
-    household."""
+def facts_for_many(persons: Iterable[Person], month: date) -> dict[int, Facts]:
+    """Facts at M for many persons with one query for all their households' statuses."""
+    people = list(persons)
     m1 = first_of_month(month)
-    kinds: set[str] = set()
-    if person.household_id is not None:
-        kinds = set(HouseholdStatus.objects.active_in_month(m1)
-                    .filter(household_id=person.household_id)
-                    .values_list("kind", flat=True))
+    kinds: dict[int, set[str]] = {}
+    households = {p.household_id for p in people if p.household_id is not None}
+    for household_id, kind in (HouseholdStatus.objects.active_in_month(m1)
+                               .filter(household_id__in=households)
+                               .values_list("household_id", "kind")):
+        kinds.setdefault(household_id, set()).add(kind)
+    return {p.pk: facts_for(p, m1, kinds=kinds.get(p.household_id, set())) for p in people}
+
+
+def facts_for(person: Person, month: date, *, kinds: set[str] | None = None) -> Facts:
+    """Person's facts at M: one query (the household's statuses active in M), none without a
+    household or when the caller already read the statuses (`kinds`)."""
+    m1 = first_of_month(month)
+    if kinds is None:
+        kinds = set()
+        if person.household_id is not None:
+            kinds = set(HouseholdStatus.objects.active_in_month(m1)
+                        .filter(household_id=person.household_id)
+                        .values_list("kind", flat=True))
     alive = is_alive(person.living_status, person.living_status_on, m1)
     in_county = is_in_county(person.living_status, person.living_status_on, m1)
     certificate_valid = is_certificate_valid(person, m1)
