@@ -14,8 +14,6 @@ import (one per region, named after it); other units must exist first.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -30,12 +28,12 @@ from canlian.core import audit
 from canlian.core.crypto import blind_index
 from canlian.core.errors import DomainError
 from canlian.core.models import AuditAction, Region, User
+from canlian.core.tables import read_table as read_core_table
 from canlian.organizations import services
 from canlian.organizations.models import Member, OrgUnit, Post, PostHolding, UnitKind
 from canlian.organizations.permissions import can_write_in
 
 MAX_BYTES = 5 * 1024 * 1024
-XLSX_MAGIC = b"PK\x03\x04"
 
 UNIT_REGION, UNIT_KIND, UNIT_NAME = "组织区划代码", "组织类型", "组织名称"
 POST, NAME, PHONE, MEMBER_REGION = "职务", "姓名", "联系电话", "人员所在区划代码"
@@ -59,12 +57,6 @@ FOUNDED_BY_IMPORT = {UnitKind.TOWNSHIP_FEDERATION: "残疾人联合会",
 _YES, _NO = {"是", "Y", "YES", "1", "TRUE", "√"}, {"否", "N", "NO", "0", "FALSE", "×"}
 _DATE = re.compile(r"([0-9]{4})[-/.年]([0-9]{1,2})[-/.月]([0-9]{1,2})日?(?:[ T].*)?|"
                    r"([0-9]{4})([0-9]{2})([0-9]{2})")
-
-
-class ImportFileError(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -94,44 +86,7 @@ class ImportReport:
 
 
 def read_table(path: Path, *, filename: str = "") -> tuple[list[Any], list[list[Any]]]:
-    """Header and data rows of the first sheet (XLSX) or of a CSV (UTF-8 or GBK)."""
-    size = path.stat().st_size
-    if size == 0:
-        raise ImportFileError("文件是空的。")
-    if size > MAX_BYTES:
-        raise ImportFileError("文件超过 5 MB，请拆分后分批导入。")
-    with path.open("rb") as handle:
-        magic = handle.read(4)
-    name = (filename or path.name).lower()
-    if name.endswith(".csv"):
-        rows = _read_csv(path.read_bytes())
-    elif magic == XLSX_MAGIC:
-        rows = _read_xlsx(path)
-    else:
-        raise ImportFileError("只支持 Excel（.xlsx）或 CSV 文件。")
-    rows = [list(r) for r in rows if any(c not in (None, "") for c in r)]
-    if not rows:
-        raise ImportFileError("文件中没有数据。")
-    return rows[0], rows[1:]
-
-
-def _read_xlsx(path: Path) -> list[list[Any]]:
-    from python_calamine import CalamineWorkbook
-
-    try:
-        return CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python(
-            skip_empty_area=False)
-    except Exception as exc:  # calamine raises several types for damaged files
-        raise ImportFileError("无法读取该 Excel 文件，文件可能已损坏。") from exc
-
-
-def _read_csv(raw: bytes) -> list[list[Any]]:
-    for encoding in ("utf-8-sig", "gb18030"):  # Excel on Chinese Windows saves CSV as GBK
-        try:
-            return list(csv.reader(io.StringIO(raw.decode(encoding))))
-        except UnicodeDecodeError:
-            continue
-    raise ImportFileError("无法识别 CSV 文件的编码，请另存为 UTF-8 编码的 CSV。")
+    return read_core_table(path, filename=filename, max_bytes=MAX_BYTES)
 
 
 # ---------------------------------------------------------------- cells

@@ -21,6 +21,7 @@ from canlian.core.idnumbers import mask_phone
 from canlian.core.models import User
 from canlian.core.reveal import SESSION_KEY, reveal_remember
 from canlian.core.roles import STAFF_ROLES
+from canlian.core.tables import ImportFileError
 from canlian.core.views.paging import paginate
 from canlian.organizations import jobs, selectors, services
 from canlian.organizations.forms import (
@@ -38,7 +39,7 @@ from canlian.organizations.forms import (
     UnitForm,
     YearForm,
 )
-from canlian.organizations.importing import ImportFileError, holdings_import, read_table
+from canlian.organizations.importing import holdings_import, read_table
 from canlian.organizations.models import Member, OrgUnit, ThresholdKey
 from canlian.organizations.permissions import (
     COUNTY_READ_ROLES,

@@ -5,29 +5,16 @@ rows, only the valid ones, or nothing (preview). Used by the page (as a backgrou
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from django.db import transaction
 
 from canlian.core.models import Region, User
+from canlian.core.tables import MAX_BYTES, ImportFileError, read_table
 from canlian.registry.rows import ParseResult, RowError, parse_rows
 from canlian.registry.services import UpsertResult, persons_upsert
-
-MAX_BYTES = 20 * 1024 * 1024
-XLSX_MAGIC = b"PK\x03\x04"
-
-
-class ImportFileError(Exception):
-    """The file as a whole cannot be read; `message` is Chinese and names the file problem."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass
@@ -50,51 +37,6 @@ class ImportReport:
             "errors": [{"row": e.row, "column": e.column, "message": e.message}
                        for e in self.errors],
         }
-
-
-def read_table(path: Path, *, filename: str = "") -> tuple[list[Any], list[list[Any]]]:
-    """Header and data rows of the first sheet (XLSX) or of a UTF-8 CSV."""
-    size = path.stat().st_size
-    if size == 0:
-        raise ImportFileError("文件是空的。")
-    if size > MAX_BYTES:
-        raise ImportFileError(f"文件超过 {MAX_BYTES // 1024 // 1024} MB，请拆分后分批导入。")
-    name = (filename or path.name).lower()
-    with path.open("rb") as handle:
-        magic = handle.read(4)
-    if name.endswith(".csv"):
-        rows = _read_csv(path)
-    elif name.endswith(".xlsx") or magic == XLSX_MAGIC:
-        if magic != XLSX_MAGIC:
-            raise ImportFileError(
-                "该文件不是有效的 Excel（.xlsx）文件，可能是改了扩展名的其他文件。")
-        rows = _read_xlsx(path)
-    else:
-        raise ImportFileError("只支持 Excel（.xlsx）或 CSV 文件。")
-    rows = [r for r in rows if any(c not in (None, "") for c in r)] if rows else []
-    if not rows:
-        raise ImportFileError("文件中没有数据。")
-    return list(rows[0]), [list(r) for r in rows[1:]]
-
-
-def _read_xlsx(path: Path) -> list[list[Any]]:
-    from python_calamine import CalamineWorkbook
-
-    try:
-        workbook = CalamineWorkbook.from_path(str(path))
-        return workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
-    except Exception as exc:  # calamine raises several types for damaged files
-        raise ImportFileError("无法读取该 Excel 文件，文件可能已损坏。") from exc
-
-
-def _read_csv(path: Path) -> list[list[Any]]:
-    raw = path.read_bytes()
-    for encoding in ("utf-8-sig", "gb18030"):  # Excel on Chinese Windows saves CSV as GBK
-        try:
-            return list(csv.reader(io.StringIO(raw.decode(encoding))))
-        except UnicodeDecodeError:
-            continue
-    raise ImportFileError("无法识别 CSV 文件的编码，请另存为 UTF-8 编码的 CSV。")
 
 
 def import_rows(*, actor: User | None, header: Sequence[Any], rows: Sequence[Sequence[Any]],
@@ -157,3 +99,6 @@ def _upsert(actor: User | None, rows: list[Any], *, write: bool
     except _Rollback:
         pass
     return outcome, written
+
+
+__all__ = ["MAX_BYTES", "ImportFileError", "ImportReport", "import_rows", "read_table"]

@@ -20,7 +20,7 @@ from canlian.benefits.permissions import PAYROLL_ROLES, VIEW_ROLES, can_apply
 from canlian.core.access import roles_required
 from canlian.core.errors import DomainError
 from canlian.core.roles import Role
-from canlian.registry.importing import ImportFileError, read_table
+from canlian.core.tables import ImportFileError, read_table
 
 
 @roles_required(VIEW_ROLES)

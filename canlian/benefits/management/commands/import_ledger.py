@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from canlian.benefits.ledger import ledger_import
 from canlian.core.models import User
-from canlian.registry.importing import ImportFileError, read_table
+from canlian.core.tables import ImportFileError, read_table
 
 
 class Command(BaseCommand):
