@@ -14,8 +14,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
-from django.http import Http404, HttpRequest
+from django.db.models import Count, Sum
+from django.http import HttpRequest
 from ninja import Path, Query, Router
 from ninja.errors import HttpError
 
@@ -51,7 +51,7 @@ from canlian.benefits.schemas import (
 from canlian.core.api_auth import MAX_ID, api_roles
 from canlian.core.errors import DomainError
 from canlian.core.managers import jurisdiction_prefix
-from canlian.core.models import LEVEL_DIGITS, User
+from canlian.core.models import User
 from canlian.core.schemas import ErrorOut
 
 router = Router(tags=["政策与补贴"])
@@ -59,27 +59,6 @@ router = Router(tags=["政策与补贴"])
 REVIEW_ROLES = frozenset().union(*STEP_ROLES.values())
 CONFLICT_CODES = frozenset({"conflict", "already_open"})
 CODE_PATTERN = r"^[-a-zA-Z0-9_]{1,40}$"
-
-
-# ------------------------------------------------------------------ scope
-
-def _policies_for(actor: User) -> QuerySet[Policy]:
-    """The catalog of the actor's area: policies of an area inside theirs or containing it
-    (another county's local policies are not theirs to see)."""
-    prefix = jurisdiction_prefix(actor)
-    if prefix is None:  # portal users never reach here (roles), but never widen the scope
-        raise Http404
-    enclosing = {actor.region_id[:digits].ljust(12, "0")
-                 for digits in LEVEL_DIGITS.values() if digits <= len(prefix)}
-    return selectors.policies_for(actor).filter(Q(region__code__startswith=prefix)
-                                                | Q(region_id__in=enclosing))
-
-
-def _policy_get(actor: User, code: str) -> Policy:
-    policy = _policies_for(actor).filter(code=code).first()
-    if policy is None:
-        raise Http404
-    return policy
 
 
 def _refused(error: DomainError) -> tuple[int, dict[str, str]]:
@@ -152,7 +131,7 @@ def _batches_out(actor: User, batches: list[PayrollBatch]) -> list[dict[str, Any
 @router.get("/policies", response=list[PolicyOut], summary="政策目录")
 @api_roles(CATALOG_VIEW_ROLES)
 def benefit_policies(request: HttpRequest) -> list[dict[str, Any]]:
-    return [_policy_out(p) for p in _policies_for(request.auth)]  # type: ignore[arg-type]
+    return [_policy_out(p) for p in selectors.policies_for(request.auth)]  # type: ignore[arg-type]
 
 
 @router.get("/policies/{code}", response={200: PolicyDetailOut, 404: ErrorOut},
@@ -160,7 +139,7 @@ def benefit_policies(request: HttpRequest) -> list[dict[str, Any]]:
 @api_roles(CATALOG_VIEW_ROLES)
 def benefit_policy_detail(request: HttpRequest,
                           code: str = Path(..., pattern=CODE_PATTERN)) -> dict[str, Any]:
-    policy = _policy_get(request.auth, code)  # type: ignore[arg-type]
+    policy = selectors.policy_get(actor=request.auth, code=code)  # type: ignore[arg-type]
     version = current_rule_version(policy)
     rates = sorted(policy.rates.all(), key=lambda r: (r.order, r.pk))
     return {**_policy_out(policy), "legal_basis": policy.legal_basis,
@@ -235,7 +214,7 @@ def enrolment_detail(request: HttpRequest,
 def enrolment_apply(request: HttpRequest, payload: EnrolmentApplyIn) -> Any:
     actor: User = request.auth  # type: ignore[assignment]
     person = selectors.person_get_for(actor=actor, person_id=payload.person_id)
-    policy = _policies_for(actor).filter(code=payload.policy).first()
+    policy = selectors.policies_for(actor).filter(code=payload.policy).first()
     if policy is None:
         return 404, {"detail": "没有找到该政策。"}
     try:

@@ -49,17 +49,29 @@ def _area_q(actor: User) -> Q:
 
 
 def policies_for(actor: User) -> QuerySet[Policy]:
+    """The catalog of the actor's area: policies of an area inside theirs or containing it
+    (another county's local policies are not theirs to see)."""
     prefix = _prefix(actor)
     enrolled = Count("enrolments", filter=Q(enrolments__status=EnrolmentStatus.ENROLLED,
                                              enrolments__region__code__startswith=prefix))
-    return (Policy.objects.select_related("region").prefetch_related("rates", "rule_versions")
+    return (Policy.objects.filter(_area_q(actor)).select_related("region")
+            .prefetch_related("rates", "rule_versions")
             .annotate(enrolled=enrolled).order_by("level", "code"))
 
 
-def policy_get(*, code: str) -> Policy:
-    policy = (Policy.objects.select_related("region")
+def policy_get(*, actor: User, code: str) -> Policy:
+    policy = (Policy.objects.filter(_area_q(actor)).select_related("region")
               .prefetch_related("rates", "budgets", "rule_versions__created_by")
               .filter(code=code).first())
+    if policy is None:
+        raise Http404
+    return policy
+
+
+def policy_for_person(*, person: Person, code: str) -> Policy:
+    """A policy whose area contains the person's hukou (a resident applying online)."""
+    policy = (Policy.objects.filter(region_id__in=_enclosing_codes(person.region_id), code=code)
+              .select_related("region").first())
     if policy is None:
         raise Http404
     return policy

@@ -7,7 +7,6 @@ from decimal import Decimal
 from typing import Any
 
 from canlian.benefits.models import (
-    EligibilityRun,
     Overpayment,
     PayrollBatch,
     PayrollLine,
@@ -15,6 +14,7 @@ from canlian.benefits.models import (
 )
 from canlian.benefits.months import add_months
 from canlian.benefits.tests.helpers import enrol, make_policy
+from canlian.benefits.tests.matrix_samples import _run
 from canlian.core.models import User
 from canlian.registry.tests.matrix_samples import _person
 
@@ -25,15 +25,6 @@ OTHER_COUNTY = "610921000000"
 def _policy(actor: User, p: dict[str, User]) -> tuple[Kwargs, Kwargs | None]:
     policy = Policy.objects.filter(code="test_care").first() or make_policy()
     return {"code": policy.code}, None
-
-
-def _run(actor: User, p: dict[str, User]) -> tuple[Kwargs, Kwargs | None]:
-    inside = EligibilityRun.objects.create(month=date(2026, 3, 1), started_by=p["county_staff"],
-                                           region_id=p["county_staff"].region_id)
-    outside = EligibilityRun.objects.create(month=date(2026, 3, 1),
-                                            started_by=p["other_county_admin"],
-                                            region_id=OTHER_COUNTY)
-    return {"run_id": inside.pk}, {"run_id": outside.pk}
 
 
 def _gaps(actor: User, p: dict[str, User]) -> tuple[Kwargs, Kwargs | None]:

@@ -26,7 +26,7 @@ def policy_list(request: HttpRequest) -> HttpResponse:
 
 @roles_required(CATALOG_VIEW_ROLES)
 def policy_detail(request: HttpRequest, code: str) -> HttpResponse:
-    policy = selectors.policy_get(code=code)
+    policy = selectors.policy_get(actor=request.user, code=code)
     versions = sorted(policy.rule_versions.all(), key=lambda v: -v.number)
     return render(request, "benefits/policy_detail.html", {
         "policy": policy, "versions": versions, "current": versions[0] if versions else None,
@@ -38,7 +38,7 @@ def policy_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 @roles_required(RULE_EDIT_ROLES)
 def policy_rule_edit(request: HttpRequest, code: str) -> HttpResponse:
-    policy = selectors.policy_get(code=code)
+    policy = selectors.policy_get(actor=request.user, code=code)
     current = catalog.current_rule_version(policy)
     form = RuleForm(request.POST or None, initial={"text": current.text})
     preview = None

@@ -50,7 +50,7 @@ def enrolment_create(request: HttpRequest, person_id: int) -> HttpResponse:
         try:
             enrolment = enrolments.enrolment_apply(
                 actor=request.user, person=person,
-                policy=selectors.policy_get(code=data["policy"]),
+                policy=selectors.policy_get(actor=request.user, code=data["policy"]),
                 applied_month=data["applied_month"], for_ward=data["for_ward"],
                 note=data["note"])
         except DomainError as error:

@@ -95,7 +95,8 @@ def my_benefits_apply(request: HttpRequest) -> HttpResponse:
     person = selectors.household_for_resident(request.user).filter(pk=person_id).first()
     if person is None:
         raise Http404
-    policy = selectors.policy_get(code=request.POST.get("policy", ""))
+    policy = selectors.policy_for_person(person=person,
+                                         code=request.POST.get("policy", ""))
     try:
         enrolments.enrolment_apply(
             actor=request.user, person=person, policy=policy, applied_month=this_month(),

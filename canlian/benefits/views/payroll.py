@@ -22,7 +22,8 @@ def batch_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and can_run_payroll(request.user) and form.is_valid():
         try:
             batch = payroll.payroll_generate(
-                actor=request.user, policy=selectors.policy_get(code=form.cleaned_data["policy"]),
+                actor=request.user, policy=selectors.policy_get(actor=request.user,
+                                            code=form.cleaned_data["policy"]),
                 period_start=form.cleaned_data["period_start"])
         except DomainError as error:
             form.add_domain_error(error)
