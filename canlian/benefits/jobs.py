@@ -8,9 +8,19 @@ from django.db import transaction
 from django.utils import timezone
 
 from canlian.benefits.eligibility import eligibility_run_execute, eligibility_run_start
-from canlian.benefits.models import EligibilityRun, LineStatus, PaymentAccount, PayrollBatch
+from canlian.benefits.models import (
+    EligibilityGap,
+    EligibilityRun,
+    GapKind,
+    LineStatus,
+    PaymentAccount,
+    PayrollBatch,
+    Policy,
+)
+from canlian.benefits.selectors import gaps_for, liaisons_for_villages
 from canlian.core import audit
-from canlian.core.exports import export_path, xlsx_write
+from canlian.core.exports import export_path, queryset_export, xlsx_write
+from canlian.core.idnumbers import mask_id_number, mask_phone
 from canlian.core.models import AuditAction, TaskRun, User
 from canlian.core.taskruns import (
     task_run_create,
@@ -52,6 +62,55 @@ def eligibility_run_job(*, task_run_id: str) -> None:
     except Exception:
         task_run_failed(task, message="资格比对失败，请稍后重试或联系系统管理员。")
         raise
+
+
+# ------------------------------------------------------------------ gap list export
+
+GAP_HEADERS = {
+    GapKind.TO_ENROL: ("姓名", "身份证号（脱敏）", "联系电话（脱敏）", "政策", "乡镇（街道）",
+                       "村（社区）", "专职委员", "月标准（元）"),
+    GapKind.TO_STOP: ("姓名", "身份证号（脱敏）", "联系电话（脱敏）", "政策", "乡镇（街道）",
+                      "村（社区）", "专职委员", "不符合的条件"),
+}
+
+
+def gap_export_start(*, actor: User, run: EligibilityRun, kind: str,
+                     policy: Policy | None) -> TaskRun:
+    from canlian.benefits.tasks import run_gap_export
+
+    title = f"导出{GapKind(kind).label}名单 {run.month:%Y年%m月}"
+    with transaction.atomic():
+        return task_run_create(actor=actor, kind="benefits_gap_export", title=title,
+                               params={"run": run.pk, "kind": kind,
+                                       "policy": policy.code if policy else ""},
+                               enqueue=lambda run_id: run_gap_export.enqueue(run_id))
+
+
+def gap_export_job(*, task_run_id: str) -> None:
+    """The township's contact list: masked numbers, the village's liaison officers (read once
+    for the whole file), watermarked and audited."""
+    task = TaskRun.objects.select_related("created_by__region").get(pk=task_run_id)
+    actor, params = task.created_by, task.params
+    run = EligibilityRun.objects.get(pk=params["run"])
+    kind = GapKind(params["kind"])
+    policy = Policy.objects.filter(code=params["policy"]).first() if params["policy"] else None
+    gaps = gaps_for(actor=actor, run=run, kind=kind, policy=policy)
+    liaisons = liaisons_for_villages(set(gaps.values_list("region_id", flat=True).distinct()))
+
+    def row(gap: EligibilityGap) -> list[Any]:
+        officers = "、".join(u.name for u in liaisons.get(gap.region_id, [])) or "未配备"
+        last = gap.amount if kind == GapKind.TO_ENROL else gap.reason
+        return [gap.person.name, mask_id_number(gap.person.id_number),
+                mask_phone(gap.person.phone), gap.policy.name, gap.region.parent.name,
+                gap.region.name, officers, last]
+
+    label = f"{kind.label}名单"
+    queryset_export(
+        task, queryset=gaps, title=f"{label}_{run.month:%Y%m}", headers=GAP_HEADERS[kind],
+        to_row=row, object_type="benefits.eligibilitygap",
+        summary=f"导出{run.month:%Y年%m月}{label}" + "{count} 人（脱敏）",
+        message="已导出 {count} 人（证件号码与电话已脱敏）。",
+    )
 
 
 BANK_HEADERS = ("序号", "姓名", "身份证号", "开户银行", "银行账号", "户名", "所属月份", "金额",

@@ -17,6 +17,8 @@ VIEW_ROLES = frozenset({Role.COUNTY_STAFF, Role.LEADER, Role.TOWNSHIP_STAFF,
                         Role.VILLAGE_LIAISON})
 APPLY_ROLES = frozenset({Role.COUNTY_STAFF, Role.TOWNSHIP_STAFF, Role.VILLAGE_LIAISON})
 PAYROLL_ROLES = frozenset({Role.COUNTY_STAFF})
+# Gap lists leave the system as files for the townships' follow-up (masked, audited).
+EXPORT_ROLES = frozenset({Role.COUNTY_STAFF, Role.LEADER, Role.TOWNSHIP_STAFF})
 CATALOG_VIEW_ROLES = VIEW_ROLES | {Role.COUNTY_ADMIN}
 RULE_EDIT_ROLES = frozenset({Role.COUNTY_ADMIN})
 
@@ -26,7 +28,8 @@ def can_review_step(actor: User, step: str) -> bool:
 
 
 def can_manage_enrolment(actor: User) -> bool:
-    return actor.role == Role.COUNTY_STAFF
+    # county_admin: confirming a whole class of cross-check findings (issue #8 §3) stops them.
+    return actor.role in (Role.COUNTY_STAFF, Role.COUNTY_ADMIN)
 
 
 def can_apply(actor: User) -> bool:

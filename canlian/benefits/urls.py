@@ -13,6 +13,7 @@ urlpatterns = [
     path("runs/", runs.run_list, name="run_list"),
     path("runs/<int:run_id>/", runs.run_detail, name="run_detail"),
     path("runs/<int:run_id>/<slug:kind>/", runs.gap_list, name="gap_list"),
+    path("runs/<int:run_id>/<slug:kind>/export/", runs.gap_export, name="gap_export"),
     path("enrolments/", enrolments.enrolment_list, name="enrolment_list"),
     path("enrolments/<int:enrolment_id>/", enrolments.enrolment_detail, name="enrolment_detail"),
     path("apply/<int:person_id>/", enrolments.enrolment_create, name="enrolment_create"),

@@ -93,6 +93,7 @@ SAMPLES = {
     "benefits:policy_rule_edit": _policy,
     "benefits:run_detail": _run,
     "benefits:gap_list": _gaps,
+    "benefits:gap_export": _gaps,
     "benefits:enrolment_detail": _enrolment,
     "benefits:enrolment_create": _person,
     "benefits:person_benefits": _person,

@@ -103,6 +103,40 @@ def test_eligibility_run_page_lists_to_enrol_with_township_and_liaison(
 
 
 @time_machine.travel(NOW, tick=False)
+def test_gap_list_exports_masked_with_the_liaison_and_is_audited(
+    personas: dict[str, User], regions: dict[str, str], django_capture_on_commit_callbacks: Any
+) -> None:
+    """The township takes the 待纳入 list out to call on people: numbers masked (DOMAIN.md
+    §7.2), the village's liaison officer named, the export watermarked and audited; staff of
+    another township get only their own people."""
+    from openpyxl import load_workbook
+
+    person = holder(regions["village_a"], name="待纳入乙", grade=1, care=True)
+    holder(regions["village_b"], name="别乡丙", grade=1, care=True)
+    staff = _client(personas["county_staff"])
+    with django_capture_on_commit_callbacks(execute=True):
+        staff.post(reverse("benefits:run_list"), {"month": "2026-03"})
+    run = EligibilityRun.objects.get()
+    township = _client(personas["township_staff"])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = township.post(reverse("benefits:gap_export", args=[run.pk, "to_enrol"]),
+                                 {"policy": "care_subsidy"})
+    task = TaskRun.objects.get(kind="benefits_gap_export")
+    assert response.status_code == 302 and task.status == "succeeded"
+    sheet = load_workbook(task.result_file).active
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=4)]
+    assert [r[0] for r in rows] == ["待纳入乙"]
+    assert person.id_number not in str(rows) and rows[0][1].endswith(person.id_number[-4:])
+    assert rows[0][6] == personas["village_liaison"].name and rows[0][7] == "120.00"
+    assert "导出人" in str(sheet["A2"].value)
+    assert AuditEvent.objects.filter(action="export",
+                                     object_type="benefits.eligibilitygap").count() == 1
+    liaison = _client(personas["village_liaison"])
+    assert liaison.post(reverse("benefits:gap_export",
+                                args=[run.pk, "to_enrol"])).status_code == 403
+
+
+@time_machine.travel(NOW, tick=False)
 def test_application_goes_through_township_county_and_civil_affairs(
     personas: dict[str, User], regions: dict[str, str]
 ) -> None:

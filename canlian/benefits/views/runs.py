@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
 from canlian.benefits import jobs, selectors
 from canlian.benefits.forms import RunForm
 from canlian.benefits.models import GapKind, Policy
-from canlian.benefits.permissions import PAYROLL_ROLES, VIEW_ROLES, can_apply
+from canlian.benefits.permissions import EXPORT_ROLES, PAYROLL_ROLES, VIEW_ROLES, can_apply
 from canlian.core.access import roles_required
 from canlian.core.views.paging import paginate
 
@@ -36,10 +37,14 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     return render(request, "benefits/run_detail.html", {"run": run, "rows": rows})
 
 
+def _gap_kind(kind: str) -> GapKind:
+    return GapKind(kind) if kind in GapKind.values else GapKind.TO_ENROL
+
+
 @roles_required(VIEW_ROLES)
 def gap_list(request: HttpRequest, run_id: int, kind: str) -> HttpResponse:
     run = selectors.run_get_for(actor=request.user, run_id=run_id)
-    kind = GapKind(kind) if kind in GapKind.values else GapKind.TO_ENROL
+    kind = _gap_kind(kind)
     policy = Policy.objects.filter(code=request.GET.get("policy", "")).first()
     context = paginate(request, selectors.gaps_for(actor=request.user, run=run, kind=kind,
                                                    policy=policy), 50)
@@ -49,4 +54,15 @@ def gap_list(request: HttpRequest, run_id: int, kind: str) -> HttpResponse:
     return render(request, "benefits/gap_list.html", {
         **context, "run": run, "kind": kind, "policy": policy,
         "can_apply": can_apply(request.user),
+        "can_export": request.user.role in EXPORT_ROLES,
     })
+
+
+@roles_required(EXPORT_ROLES)
+@require_POST
+def gap_export(request: HttpRequest, run_id: int, kind: str) -> HttpResponse:
+    run = selectors.run_get_for(actor=request.user, run_id=run_id)
+    policy = Policy.objects.filter(code=request.POST.get("policy", "")).first()
+    task = jobs.gap_export_start(actor=request.user, run=run, kind=_gap_kind(kind),
+                                 policy=policy)
+    return redirect("core:task_progress", task_id=task.pk)
