@@ -25,16 +25,13 @@ def rates_in_force(policy: Policy, month: date) -> list[Rate]:
     return [r for r in rates if r.in_force(month)]
 
 
-def amount_expression(policy: Policy, month: date, *, on_facts: bool = False) -> Expression:
-    """A CASE giving each person's amount in M, NULL where no rate applies (over
-    registry.Person, or over benefits.MonthFact with `on_facts`)."""
+def amount_expression(policy: Policy, month: date) -> Expression:
+    """A CASE giving each person's amount in M, NULL where no rate applies."""
     whens = []
     for rate in rates_in_force(policy, month):
         if not rate.condition.strip():
             return Case(*whens, default=Value(rate.amount), output_field=MONEY)
-        rule = parse(rate.condition)
-        whens.append(When(rule.fact_q(month) if on_facts else rule.q(month),
-                          then=Value(rate.amount)))
+        whens.append(When(parse(rate.condition).q(month), then=Value(rate.amount)))
     return Case(*whens, default=Value(None), output_field=MONEY)
 
 

@@ -47,10 +47,6 @@ class Rule:
         """Filter for registry.Person querysets: the persons the rule holds for in month M."""
         return compile_q(self.root, month)
 
-    def fact_q(self, month: date) -> Q:
-        """The same filter for benefits.MonthFact rows written for month M (eligibility runs)."""
-        return compile_q(self.root, month, on_facts=True)
-
     def evaluate(self, facts: Facts) -> Verdict:
         """The rule for one person, from their facts alone (no queries)."""
         return evaluate(self.root, self.text, facts)

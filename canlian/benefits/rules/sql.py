@@ -50,17 +50,15 @@ def _certificate_valid(m1: date) -> Q:
     return in_period & (Q(certificate_status__in=VALID_STATUSES) | cancelled_by_event)
 
 
-def _household(kind: str, m1: date, on_facts: bool) -> Q:
-    if on_facts:  # benefits.MonthFact: the run computed the household's statuses once
-        return Q(**{kind: True})
+def _household(kind: str, m1: date) -> Q:
     statuses = HouseholdStatus.objects.active_in_month(m1).filter(
         household_id=OuterRef("household_id"), kind=kind)
     return Q(Exists(statuses))
 
 
-def _flag(name: str, m1: date, on_facts: bool) -> Q:
+def _flag(name: str, m1: date) -> Q:
     if name in HOUSEHOLD_FIELDS:
-        return _household(HOUSEHOLD_FIELDS[name], m1, on_facts)
+        return _household(HOUSEHOLD_FIELDS[name], m1)
     if name == "enrolable":
         return _alive(m1) & _in_county(m1) & _certificate_valid(m1)
     if name == "severe":
@@ -113,16 +111,14 @@ def _compare(node: Compare, m1: date) -> Q:
     return ~q if negated else q
 
 
-def compile_q(node: Node, month: date, *, on_facts: bool = False) -> Q:
-    """`on_facts`: the Q filters benefits.MonthFact (same column names as Person, household
-    facts as booleans) instead of registry.Person."""
+def compile_q(node: Node, month: date) -> Q:
     m1 = month.replace(day=1)
     if isinstance(node, Flag):
-        return _flag(node.field, m1, on_facts)
+        return _flag(node.field, m1)
     if isinstance(node, Compare):
         return _compare(node, m1)
     if isinstance(node, Not):
-        return ~compile_q(node.operand, m1, on_facts=on_facts)
+        return ~compile_q(node.operand, m1)
     assert isinstance(node, And | Or)
     combine = operator.and_ if isinstance(node, And) else operator.or_
-    return reduce(combine, (compile_q(item, m1, on_facts=on_facts) for item in node.items))
+    return reduce(combine, (compile_q(item, m1) for item in node.items))
