@@ -96,7 +96,8 @@ def _sibling_pays_more(policy: Policy, month: date) -> Q:
 def _lines_insert(batch: PayrollBatch, policy: Policy, month: date, prefix: str, *,
                   version: int, backpay: bool) -> int:
     amount = amount_expression(policy, month)
-    persons = (Person.objects.in_region(prefix)
+    # order_by(): the person list's default ordering would sort every line before inserting.
+    persons = (Person.objects.in_region(prefix).order_by()
                .filter(current_rule(policy).q(month))
                .filter(enrolled_in(policy, month))
                .exclude(Exists(PayrollLine.objects.filter(person=OuterRef("pk"), policy=policy,
