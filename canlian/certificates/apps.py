@@ -7,3 +7,9 @@ class CertificatesConfig(AppConfig):
     name = "canlian.certificates"
     label = "certificates"
     verbose_name = "证件办理"
+
+    def ready(self) -> None:
+        from canlian.certificates.panels import certificates_panel
+        from canlian.core.panels import register_person_panel
+
+        register_person_panel(certificates_panel)

@@ -172,3 +172,20 @@ def test_resident_scoping_of_applications(personas: dict[str, User],
     submit(personas["county_staff"], type="new", channel="window",
            region=regions["village_a"], id_number=make_id_number())
     assert list(Application.objects.visible_to(resident)) == [mine]
+
+
+def test_person_360_page_lists_the_persons_certificate_applications(
+        personas: dict[str, User], regions: dict[str, str], client: Client) -> None:
+    """The 360° page (issue #3) shows every certificate application of the person, with its
+    current step and deadline; a township officer of another township gets 404 for the page."""
+    person = holder(regions["village_a"])
+    app = submit(personas["county_staff"], type="renewal", channel="window",
+                 region=regions["village_a"], person=person)
+    client.force_login(personas["village_liaison"])
+    page = client.get(reverse("registry:person_detail", args=[person.pk])).content.decode()
+    assert "证件办理记录" in page
+    assert app.reference in page and "换领" in page
+    assert app.get_step_display() in page
+    other = Client()
+    other.force_login(personas["liaison_b"])
+    assert other.get(reverse("registry:person_detail", args=[person.pk])).status_code == 404
