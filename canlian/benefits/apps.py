@@ -9,7 +9,9 @@ class BenefitsConfig(AppConfig):
     verbose_name = "政策与补贴"
 
     def ready(self) -> None:
-        from canlian.benefits.panels import benefits_panel
+        from canlian.benefits.panels import benefits_panel, benefits_todos
         from canlian.core.panels import register_person_panel
+        from canlian.core.workbench import register_todo_provider
 
         register_person_panel(benefits_panel)
+        register_todo_provider(benefits_todos)

@@ -1,14 +1,33 @@
-"""The benefits panel of the person 360° page: every policy 符合 / 不符合 with the reason."""
+"""What benefits adds to other pages: the person 360° panel (every policy 符合 / 不符合 with the
+reason) and the home page's 待办 (applications waiting at the actor's review step)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Count, Q
+from django.urls import reverse
+
 from canlian.benefits import eligibility, selectors
+from canlian.benefits.models import Enrolment, EnrolmentStatus, ReviewStep
 from canlian.benefits.months import this_month
 from canlian.benefits.permissions import VIEW_ROLES, can_apply
 from canlian.core.models import User
 from canlian.core.panels import Panel
+from canlian.core.roles import Role
+from canlian.core.workbench import Todo
+
+# The steps each role owns on its home page (the county may act for a township, but the
+# township's queue is the township's work).
+MY_STEPS = {
+    Role.TOWNSHIP_STAFF: (ReviewStep.TOWNSHIP,),
+    Role.COUNTY_STAFF: (ReviewStep.COUNTY, ReviewStep.CIVIL_AFFAIRS),
+}
+STEP_TODO_LABELS = {
+    ReviewStep.TOWNSHIP: "待乡镇（街道）初审的补贴申请",
+    ReviewStep.COUNTY: "待县残联审核的补贴申请",
+    ReviewStep.CIVIL_AFFAIRS: "待录入民政审定结果的补贴申请",
+}
 
 
 def benefits_panel(actor: User, person: Any) -> Panel | None:
@@ -19,3 +38,14 @@ def benefits_panel(actor: User, person: Any) -> Panel | None:
                  context={"checks": eligibility.person_self_check(person, month),
                           "month": month, "can_apply": can_apply(actor),
                           "enrolments": selectors.enrolments_for(actor=actor, person=person)})
+
+
+def benefits_todos(actor: User) -> list[Todo]:
+    steps = MY_STEPS.get(actor.role, ())
+    if not steps:
+        return []
+    counts = (Enrolment.objects.visible_to(actor).filter(status=EnrolmentStatus.PENDING)
+              .aggregate(**{step: Count("pk", filter=Q(next_step=step)) for step in steps}))
+    url = reverse("benefits:enrolment_list")
+    return [Todo(label=STEP_TODO_LABELS[step], count=counts[step], url=f"{url}?step={step}",
+                 module="政策与补贴") for step in steps]

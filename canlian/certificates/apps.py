@@ -9,7 +9,9 @@ class CertificatesConfig(AppConfig):
     verbose_name = "证件办理"
 
     def ready(self) -> None:
-        from canlian.certificates.panels import certificates_panel
+        from canlian.certificates.panels import certificates_panel, certificates_todos
         from canlian.core.panels import register_person_panel
+        from canlian.core.workbench import register_todo_provider
 
         register_person_panel(certificates_panel)
+        register_todo_provider(certificates_todos)

@@ -85,6 +85,7 @@ class ApplicationFilterForm(forms.Form):
                                 choices=_blank(Channel.choices, "全部"))
     step = forms.ChoiceField(label="当前环节", required=False,
                              choices=_blank(Step.choices, "全部"))
+    mine = forms.BooleanField(label="只看待我办理的", required=False)
 
 
 class AcceptForm(VersionForm):

@@ -46,6 +46,7 @@ class ApplicationFilter:
     step: str = ""
     region: str = ""
     q: str = ""
+    mine: bool = False  # only those at a step the actor's role takes
 
 
 def applications_for(*, actor: User, filters: ApplicationFilter | None = None
@@ -63,6 +64,8 @@ def applications_for(*, actor: User, filters: ApplicationFilter | None = None
         apps = apps.filter(region__code__startswith=filters.region.rstrip("0")[:9] or "-")
     if filters.q:
         apps = apps.filter(name__startswith=filters.q.strip())
+    if filters.mine and actor.role in workflow.PROCESSING_ROLES:
+        apps = apps.filter(_actionable(actor))
     return apps.order_by("-submitted_at", "-id")
 
 
@@ -162,6 +165,22 @@ def deadlines_for(*, actor: User, today: date | None = None) -> dict[str, list[A
     rows = list(apps)
     return {"overdue": [a for a in rows if a.step_due_on < today],
             "due_soon": [a for a in rows if a.step_due_on >= today]}
+
+
+def waiting_counts_for(*, actor: User, today: date | None = None) -> dict[str, int]:
+    """For the home page's 待办: open applications at a step the actor takes ("count") and how
+    many of them are past the step's deadline ("overdue"), in one query. Liaison officers
+    follow every open application of their villages; assessors their pending assessments."""
+    today = today or timezone.localdate()
+    apps = Application.objects.visible_to(actor).filter(status__in=OPEN_STATUSES)
+    if actor.role == Role.ASSESSOR:
+        apps = apps.filter(pk__in=Assessment.objects.filter(
+            assessor=actor, result=AssessmentResult.PENDING).values("application_id"),
+            step=Step.ASSESS)
+    elif actor.role in workflow.PROCESSING_ROLES:
+        apps = apps.filter(_actionable(actor))
+    return apps.aggregate(count=Count("pk"),
+                          overdue=Count("pk", filter=Q(step_due_on__lt=today)))
 
 
 # ------------------------------------------------------------------ expiry campaign

@@ -11,6 +11,7 @@ from canlian.core.access import public_view, roles_required
 from canlian.core.menu import MODULES_BY_KEY
 from canlian.core.models import AuditAction
 from canlian.core.roles import ADMIN_ROLES, ALL_ROLES
+from canlian.core.workbench import todos_for
 
 
 @roles_required(ALL_ROLES)
@@ -22,7 +23,7 @@ def home(request: HttpRequest) -> HttpResponse:
         for d in data.get("events_by_day", [])
     ]
     return render(request, "core/home.html", {
-        "data": data, "chart_data": chart_data,
+        "data": data, "chart_data": chart_data, "todos": todos_for(request.user),
         "show_modules": request.user.role not in ADMIN_ROLES,
     })
 
