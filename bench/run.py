@@ -112,3 +112,6 @@ if __name__ == "__main__":
     from benefits import bench_benefits  # bench/benefits.py
 
     bench_benefits()
+    from cases import bench_cases  # bench/cases.py
+
+    bench_cases()

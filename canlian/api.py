@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 
 from canlian.benefits.api import router as benefits_router
+from canlian.cases.api import router as cases_router
 from canlian.certificates.api import router as certificates_router
 from canlian.core.api import router as core_router
 from canlian.core.api_auth import API_AUTH
@@ -42,6 +43,7 @@ api.add_router("/", registry_router)
 api.add_router("/", certificates_router)
 api.add_router("/", benefits_router)
 api.add_router("/", organizations_router)
+api.add_router("/", cases_router)
 
 
 @api.exception_handler(Http404)

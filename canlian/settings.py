@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "canlian.certificates",
     "canlian.portal",
     "canlian.organizations",
+    "canlian.cases",
 ]
 
 MIDDLEWARE = [

@@ -12,5 +12,6 @@ urlpatterns = [
     path("portal/", include("canlian.portal.urls")),
     path("benefits/", include("canlian.benefits.urls")),
     path("organizations/", include("canlian.organizations.urls")),
+    path("cases/", include("canlian.cases.urls")),
     path("", include("canlian.core.urls")),
 ]

@@ -14,4 +14,9 @@ urlpatterns = [
          name="application_detail"),
     path("applications/<int:application_id>/documents/<int:document_id>/",
          views.document_download, name="document_download"),
+    path("requests/", views.request_list, name="request_list"),
+    path("requests/new/", views.request_create, name="request_create"),
+    path("requests/<int:case_id>/", views.request_detail, name="request_detail"),
+    path("requests/<int:case_id>/attachments/<int:attachment_id>/", views.request_attachment,
+         name="request_attachment"),
 ]

@@ -8,6 +8,11 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from canlian.cases import selectors as case_selectors
+from canlian.cases import services as case_services
+from canlian.cases.forms import NoteForm, PortalCaseForm, RateForm
+from canlian.cases.forms import uploads as case_uploads
+from canlian.cases.views import cases as case_views
 from canlian.certificates import selectors as cert_selectors
 from canlian.certificates import services as cert_services
 from canlian.certificates.models import Channel, DocumentKind
@@ -120,3 +125,86 @@ def notices(request: HttpRequest) -> HttpResponse:
     response = render(request, "portal/notices.html", {"notices": rows, "unread": set(unread)})
     cert_services.notices_mark_read(actor=request.user, notice_ids=unread)
     return response
+
+
+# ------------------------------------------------------------------ 求助与建议 (issue #7 item 4)
+
+
+def _case_about_choices(request: HttpRequest) -> list[tuple[str, str]]:
+    own = selectors.own_person(request.user)
+    choices = [(f"member-{own.pk}", f"本人（{request.user.name}）")] if own else []
+    for person in selectors.household_persons(request.user):
+        if own is None or person.pk != own.pk:
+            choices.append((f"member-{person.pk}", f"家庭成员：{person.name}"))
+    choices.append(("none", "不针对某个人（如对残联工作的建议）" if choices else "我自己"))
+    return choices
+
+
+@roles_required(Role.RESIDENT)
+def request_list(request: HttpRequest) -> HttpResponse:
+    cases = list(case_selectors.resident_cases(actor=request.user)[:50])
+    return render(request, "portal/request_list.html", {"cases": cases})
+
+
+@roles_required(Role.RESIDENT)
+def request_create(request: HttpRequest) -> HttpResponse:
+    abouts = _case_about_choices(request)
+    form = PortalCaseForm(request.POST if request.method == "POST" else None,
+                          request.FILES or None, abouts=abouts,
+                          regions=selectors.village_choices(request.user),
+                          initial={"about": abouts[0][0], "source": "help",
+                                   "region": request.user.region_id,
+                                   "contact_phone": request.user.phone})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        members = {f"member-{p.pk}": p for p in selectors.household_persons(request.user)}
+        try:
+            case = case_services.case_register(
+                actor=request.user, source=data["source"], category=data["category"],
+                title=data["title"], description=data["description"],
+                region_code=data["region"], person=members.get(data["about"]),
+                contact_name=request.user.name, contact_phone=data["contact_phone"],
+                attachments=case_uploads(data["attachments"]), request=request)
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            messages.success(request, f"已提交，编号 {case.reference}。"
+                                      "受理和办理结果会通知您，也可以在这里查看。")
+            return redirect("portal:request_detail", case_id=case.pk)
+    return render(request, "portal/request_form.html", {"form": form})
+
+
+@roles_required(Role.RESIDENT)
+def request_detail(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = case_selectors.case_get_for(actor=request.user, case_id=case_id)
+    actions = dict(case_views.available_actions(request.user, case))
+    rate_form = RateForm(request.POST if request.POST.get("form") == "rate" else None,
+                         initial={"version": case.version})
+    review_form = NoteForm(request.POST if request.POST.get("form") == "review" else None,
+                           initial={"version": case.version}, prefix="review")
+    form = rate_form if request.POST.get("form") == "rate" else review_form
+    if request.method == "POST" and form.is_valid():
+        action = "rate" if form is rate_form else "review"
+        try:
+            case_views.run_action(action, request, case, form.cleaned_data)
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, "感谢您的评价。" if action == "rate" else
+                             "已提交申请，上一级机关将在 30 日内书面答复。")
+        return redirect("portal:request_detail", case_id=case.pk)
+    events = [e for e in case_selectors.case_events(case)
+              if e.action not in ("remind", "escalate", "assign", "attach")]
+    return render(request, "portal/request_detail.html", {
+        "case": case, "events": events, "attachments": case_selectors.case_attachments(case),
+        "rate_form": rate_form if "rate" in actions else None,
+        "review_form": review_form if "review" in actions else None,
+        "review_label": actions.get("review", ""),
+    })
+
+
+@roles_required(Role.RESIDENT)
+def request_attachment(request: HttpRequest, case_id: int, attachment_id: int) -> HttpResponse:
+    attachment = case_selectors.attachment_get_for(actor=request.user, case_id=case_id,
+                                                   attachment_id=attachment_id)
+    return case_views.attachment_response(request, attachment)

@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class CasesConfig(AppConfig):
+    name = "canlian.cases"
+    label = "cases"
+    verbose_name = "走访与诉求"
+
+    def ready(self) -> None:
+        from canlian.cases.panels import visits_cases_panel
+        from canlian.core.panels import register_person_panel
+
+        register_person_panel(visits_cases_panel)

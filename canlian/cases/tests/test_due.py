@@ -1,0 +1,135 @@
+"""Due lists (issue #7 item 1): 遍访一次、每季度再回访一次 (seed 001), special-hardship
+households on their own schedule (seed 004), overdue when a period passes without a visit."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from canlian.cases import selectors
+from canlian.cases.due import DueState
+from canlian.cases.models import VisitPurpose, VisitRound, VisitSchedule
+from canlian.cases.tests.helpers import disabled, on, visit
+from canlian.core.models import Region, User
+from canlian.registry.models import Household
+
+pytestmark = pytest.mark.django_db
+
+
+def _states(actor: User) -> dict[str, str]:
+    persons, plan = selectors.due_list_for(actor=actor, state="")
+    open_rows = {r["person"].name: r["state"] for r in selectors.due_rows(persons, plan)}
+    done, _ = selectors.due_list_for(actor=actor, state=DueState.DONE)
+    return {**open_rows, **{p.name: DueState.DONE for p in done}}
+
+
+def _round(regions: dict[str, str], staff: User, started: date, due: date) -> VisitRound:
+    return VisitRound.objects.create(name="2026 年遍访", region_id=regions["county"],
+                                     started_on=started, due_on=due, created_by=staff)
+
+
+def test_census_round_lists_every_living_person_until_their_first_visit(
+        personas: dict[str, User], regions: dict[str, str]) -> None:
+    liaison = personas["village_liaison"]
+    with on(date(2025, 12, 1)):
+        visited = disabled(regions["village_a"], name="已遍访")
+        waiting = disabled(regions["village_a"], name="未遍访")
+        disabled(regions["village_a"], name="已故", living_status="deceased")
+        _round(regions, personas["county_staff"], date(2026, 1, 5), date(2026, 3, 31))
+    first = visit(visited, liaison, date(2026, 2, 10))
+    assert first.purpose == VisitPurpose.CENSUS and first.round is not None
+    assert visit(visited, liaison, date(2026, 2, 20)).purpose == VisitPurpose.FOLLOW_UP
+
+    with on(date(2026, 3, 15)):
+        assert _states(liaison) == {"已遍访": DueState.DONE, "未遍访": DueState.CENSUS}
+    with on(date(2026, 4, 2)):
+        # The round's deadline passed: still waiting is overdue; the visited person now owes
+        # the second quarter's follow-up.
+        assert _states(liaison) == {"已遍访": DueState.DUE, "未遍访": DueState.CENSUS_OVERDUE}
+    assert waiting.pk
+
+
+def test_quarterly_follow_up_is_due_in_the_next_quarter_and_overdue_after_it(
+        personas: dict[str, User], regions: dict[str, str]) -> None:
+    liaison = personas["village_liaison"]
+    with on(date(2025, 12, 1)):
+        person = disabled(regions["village_a"], name="季度回访")
+    visit(person, liaison, date(2026, 2, 10))
+    with on(date(2026, 3, 30)):
+        assert _states(liaison) == {"季度回访": DueState.DONE}
+    with on(date(2026, 5, 6)):
+        persons, plan = selectors.due_list_for(actor=liaison)
+        [row] = selectors.due_rows(persons, plan)
+        assert (row["state"], row["due_on"]) == (DueState.DUE, date(2026, 6, 30))
+    with on(date(2026, 7, 3)):
+        persons, plan = selectors.due_list_for(actor=liaison)
+        [row] = selectors.due_rows(persons, plan)
+        assert row["state"] == DueState.OVERDUE and row["is_overdue"]
+        assert row["due_on"] == date(2026, 6, 30)
+    visit(person, liaison, date(2026, 7, 4))
+    with on(date(2026, 7, 5)):
+        assert _states(liaison) == {"季度回访": DueState.DONE}
+
+
+def test_severe_living_alone_are_visited_monthly_on_their_own_schedule(
+        personas: dict[str, User], regions: dict[str, str]) -> None:
+    liaison, county = personas["village_liaison"], personas["county_staff"]
+    with on(date(2025, 12, 1)):
+        alone = disabled(regions["village_a"], name="重残独居", grade=1)
+        family = Household.objects.create(region_id=regions["village_a"])
+        with_family = disabled(regions["village_a"], name="重残同住", grade=1, household=family)
+        disabled(regions["village_a"], name="家人", household=family, category=None,
+                 grade=None)
+        VisitSchedule.objects.create(name="重残独居 每月", region_id=regions["county"],
+                                     interval_months=1, conditions=["severe", "alone"],
+                                     created_by=county)
+    visit(alone, liaison, date(2026, 4, 20))
+    visit(with_family, liaison, date(2026, 4, 20))
+    with on(date(2026, 5, 6)):
+        persons, plan = selectors.due_list_for(actor=liaison)
+        rows = {r["person"].name: r for r in selectors.due_rows(persons, plan)}
+        assert set(rows) == {"重残独居"}
+        assert (rows["重残独居"]["state"], rows["重残独居"]["due_on"]) == (DueState.DUE,
+                                                                        date(2026, 5, 31))
+        assert rows["重残独居"]["interval"] == 1
+    with on(date(2026, 6, 2)):
+        assert _states(liaison) == {"重残独居": DueState.OVERDUE, "重残同住": DueState.DONE}
+
+
+def test_a_person_never_visited_and_newly_registered_is_due_not_overdue(
+        personas: dict[str, User], regions: dict[str, str]) -> None:
+    with on(date(2026, 5, 6)):
+        disabled(regions["village_a"], name="新登记")
+        assert _states(personas["village_liaison"]) == {"新登记": DueState.DUE}
+    with on(date(2025, 1, 6)):
+        disabled(regions["village_a"], name="老档案")
+    with on(date(2026, 5, 6)):
+        assert _states(personas["village_liaison"])["老档案"] == DueState.OVERDUE
+
+
+def test_each_liaison_sees_only_their_own_villages_list(
+        personas: dict[str, User], regions: dict[str, str]) -> None:
+    with on(date(2026, 5, 6)):
+        disabled(regions["village_a"], name="甲村")
+        disabled(regions["village_b"], name="乙村")
+        assert set(_states(personas["village_liaison"])) == {"甲村"}
+        assert set(_states(personas["liaison_b"])) == {"乙村"}
+        assert set(_states(personas["township_staff"])) == {"甲村"}
+        assert set(_states(personas["county_staff"])) == {"甲村", "乙村"}
+
+
+def test_township_sees_every_village_officers_list_as_counts(
+        personas: dict[str, User], regions: dict[str, str]) -> None:
+    with on(date(2025, 1, 6)):
+        for _ in range(3):
+            disabled(regions["village_a"])
+        disabled(regions["village_a2"])
+    with on(date(2026, 5, 6)):
+        villages = {v["code"]: v for v in selectors.due_by_village(
+            actor=personas["township_staff"])}
+    assert villages[regions["village_a"]]["overdue"] == 3
+    assert villages[regions["village_a"]]["officers"] == [personas["village_liaison"].name]
+    assert villages[regions["village_a2"]]["open"] == 1
+    assert Region.objects.get(code=regions["village_a"]).name == villages[
+        regions["village_a"]]["name"]
