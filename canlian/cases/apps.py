@@ -9,7 +9,9 @@ class CasesConfig(AppConfig):
     verbose_name = "走访与诉求"
 
     def ready(self) -> None:
-        from canlian.cases.panels import visits_cases_panel
+        from canlian.cases.panels import cases_todos, visits_cases_panel
         from canlian.core.panels import register_person_panel
+        from canlian.core.workbench import register_todo_provider
 
         register_person_panel(visits_cases_panel)
+        register_todo_provider(cases_todos)

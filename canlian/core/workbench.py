@@ -20,7 +20,8 @@ class Todo:
     count: int
     url: str
     overdue: int = 0  # of `count`, past their deadline
-    module: str = ""  # the menu module it belongs to, shown as a heading
+    module: str = ""  # the menu module it belongs to, shown before the label
+    unit: str = "件"  # the measure word: 件 for applications and cases, 人 for people
 
 
 TodoProvider = Callable[[User], list[Todo]]

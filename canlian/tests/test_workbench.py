@@ -64,3 +64,27 @@ def test_nothing_waiting_says_so(personas: dict[str, User]) -> None:
 def test_admin_roles_have_no_todo_block(personas: dict[str, User]) -> None:
     page = _home(personas["county_admin"])
     assert "账户概况" in page and "目前没有等待您办理的事项" not in page
+
+
+def test_liaison_officer_sees_who_to_visit_and_open_cases_of_the_village(
+        personas: dict[str, User], regions: dict[str, str]) -> None:
+    """Issue #7: the due list and the open cases reach the officer's home page; a case past
+    its acceptance deadline counts as overdue."""
+    from canlian.cases import services as case_services
+    from canlian.cases.models import Case
+    from canlian.cases.tests.helpers import disabled, federations, on
+
+    federations()
+    today = timezone.localdate()
+    with on(today - timedelta(days=30)):
+        first = disabled(regions["village_a"], name="甲")
+        disabled(regions["village_a"], name="乙")
+        case = case_services.case_register(
+            actor=personas["village_liaison"], source="help", category="rehab",
+            title="需要轮椅", description="行动不便，申请轮椅", person=first)
+    Case.objects.filter(pk=case.pk).update(accept_due_on=today - timedelta(days=1))
+    page = _home(personas["village_liaison"])
+    assert "应走访的残疾人 <strong>2</strong> 人" in page
+    assert "本村尚未办结的诉求 <strong>1</strong> 件" in page
+    assert "其中 1 件已超期" in page
+    assert f'{reverse("cases:case_list")}?status=open' in page
