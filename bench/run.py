@@ -115,3 +115,6 @@ if __name__ == "__main__":
     from cases import bench_cases  # bench/cases.py
 
     bench_cases()
+    from crosscheck import bench_crosscheck  # bench/crosscheck.py
+
+    bench_crosscheck()

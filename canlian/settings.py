@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "canlian.portal",
     "canlian.organizations",
     "canlian.cases",
+    "canlian.crosscheck",
 ]
 
 MIDDLEWARE = [

@@ -13,5 +13,6 @@ urlpatterns = [
     path("benefits/", include("canlian.benefits.urls")),
     path("organizations/", include("canlian.organizations.urls")),
     path("cases/", include("canlian.cases.urls")),
+    path("crosscheck/", include("canlian.crosscheck.urls")),
     path("", include("canlian.core.urls")),
 ]

@@ -226,14 +226,17 @@ def payroll_line_reissue(*, actor: User, line: PayrollLine) -> PayrollLine:
     return line
 
 
-def overpayments_detect(*, actor: User) -> int:
-    """追回: paid lines for months after the person's death or hukou move, found set-based.
-    Running it twice records nothing new. Returns the number of new records."""
+def overpayments_detect(*, actor: User, person_ids: list[int] | None = None) -> int:
+    """追回: paid lines for months after the person's death or hukou move, found set-based
+    (only for `person_ids` when given, e.g. a confirmed cross-check finding). Running it twice
+    records nothing new. Returns the number of new records."""
     late = (PayrollLine.objects.visible_to(actor)
             .filter(status=LineStatus.PAID,
                     person__living_status__in=[LivingStatus.DECEASED, LivingStatus.MOVED_OUT],
                     person__living_status_on__lt=F("period"))
             .exclude(Exists(Overpayment.objects.filter(line=OuterRef("pk")))))
+    if person_ids is not None:
+        late = late.filter(person_id__in=person_ids)
     with transaction.atomic():
         count = insert_from_select(Overpayment, late, {
             "line": F("pk"), "person": F("person_id"), "region": F("region_id"),

@@ -12,6 +12,7 @@ shows the number masked.
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -227,7 +228,8 @@ def id_check_char(first17: str) -> str:
     digits = normalize_id_number(first17)
     if not re.fullmatch(r"[0-9]{17}", digits, re.ASCII):
         raise IdNumberError("format", "身份证号前 17 位应为 17 个数字")
-    total = sum(int(digit) * weight for digit, weight in zip(digits, ID_WEIGHTS, strict=True))
+    # map() rather than a generator: this runs once per row of million-row imports.
+    total = sum(map(operator.mul, map(int, digits), ID_WEIGHTS))
     return ID_CHECK_CHARS[total % 11]
 
 
