@@ -7,6 +7,7 @@ from typing import Any
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 
+from canlian.appraisals.api import router as appraisals_router
 from canlian.benefits.api import router as benefits_router
 from canlian.cases.api import router as cases_router
 from canlian.certificates.api import router as certificates_router
@@ -44,6 +45,7 @@ api.add_router("/", certificates_router)
 api.add_router("/", benefits_router)
 api.add_router("/", organizations_router)
 api.add_router("/", cases_router)
+api.add_router("/", appraisals_router)
 
 
 @api.exception_handler(Http404)

@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "canlian.organizations",
     "canlian.cases",
     "canlian.crosscheck",
+    "canlian.appraisals",
 ]
 
 MIDDLEWARE = [

@@ -14,5 +14,6 @@ urlpatterns = [
     path("organizations/", include("canlian.organizations.urls")),
     path("cases/", include("canlian.cases.urls")),
     path("crosscheck/", include("canlian.crosscheck.urls")),
+    path("appraisals/", include("canlian.appraisals.urls")),
     path("", include("canlian.core.urls")),
 ]
