@@ -1,5 +1,6 @@
 """Browser tests of the registry (issue #3): search by pinyin, the 360° page, revealing an ID
-(audited), an import with errors and its error file — axe-core clean on each page."""
+(audited), an import with errors and its error file, maker-checker and its per-county
+settings — axe-core clean on each page."""
 
 from __future__ import annotations
 
@@ -91,3 +92,28 @@ def test_liaison_edit_is_approved_by_township_staff(page: Page, live_server: obj
     page.get_by_role("button", name="通过").click()
     expect(page.get_by_role("heading", level=1, name="郑十")).to_be_visible()
     expect(page.get_by_text("新址一组", exact=True)).to_be_visible()
+
+
+def test_county_admin_lets_contact_edits_apply_directly(page: Page, live_server: object,
+                                                       personas: dict[str, User],
+                                                       regions: dict[str, str],
+                                                       axe_check: Callable[[str], None]) -> None:
+    person = make_person(region_code=regions["village_a"], name="冯十一", address="旧址")
+    base = str(live_server)
+    _sign_in(page, base, personas["county_admin"].username)
+    page.get_by_role("navigation", name="主菜单").get_by_role(
+        "link", name="信息变更审核设置").click()
+    axe_check("审核设置")
+    page.get_by_role("group", name=re.compile("联系方式与监护人")).get_by_label(
+        "专职委员保存后直接生效").check()
+    page.get_by_role("button", name="保存设置").click()
+    expect(page.get_by_text("信息变更审核设置已保存")).to_be_visible()
+    page.get_by_role("button", name="退出").click()
+    _sign_in(page, base, personas["village_liaison"].username)
+    page.goto(f"{base}/registry/{person.pk}/edit/")
+    expect(page.get_by_text("其余信息保存后直接生效")).to_be_visible()
+    axe_check("修改表单（部分直接生效）")
+    page.get_by_label("联系电话").fill("13912345678")
+    page.get_by_role("button", name="保存").click()
+    expect(page.get_by_text("联系方式与监护人的修改已直接生效")).to_be_visible()
+    expect(page.get_by_role("heading", level=1, name="冯十一")).to_be_visible()

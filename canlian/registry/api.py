@@ -20,8 +20,12 @@ from canlian.registry.forms import COLUMNS, person_payload
 from canlian.registry.models import Household, Person
 from canlian.registry.permissions import READ_ROLES, WRITE_ROLES
 from canlian.registry.rows import parse_rows
+from canlian.registry.vocabulary import EDUCATION_LEVELS, EMPLOYMENT_STATUSES
 
 router = Router(tags=["残疾人基础库"])
+ETHNICITY_HELP = "民族名称，如“汉族”“苗族”；空文本表示未登记。"
+EDUCATION_HELP = "文化程度：" + "、".join(EDUCATION_LEVELS) + "；空文本表示未登记。"
+EMPLOYMENT_HELP = "就业状况：" + "、".join(EMPLOYMENT_STATUSES) + "；空文本表示未登记。"
 
 
 class PersonOut(Schema):
@@ -44,6 +48,9 @@ class PersonOut(Schema):
     living_status: str
     household_id: int | None
     relation_to_head: str
+    ethnicity: str
+    education: str
+    employment_status: str
 
 
 class PersonPage(Schema):
@@ -75,6 +82,9 @@ class PersonIn(Schema):
     guardian_phone: str = ""
     is_dibao: bool | None = None
     is_tekun: bool | None = None
+    ethnicity: str = Field("", description=ETHNICITY_HELP)
+    education: str = Field("", description=EDUCATION_HELP)
+    employment_status: str = Field("", description=EMPLOYMENT_HELP)
 
 
 class PersonPatch(Schema):
@@ -98,6 +108,9 @@ class PersonPatch(Schema):
     guardian_phone: str | None = None
     is_dibao: bool | None = None
     is_tekun: bool | None = None
+    ethnicity: str | None = Field(None, description=ETHNICITY_HELP)
+    education: str | None = Field(None, description=EDUCATION_HELP)
+    employment_status: str | None = Field(None, description=EMPLOYMENT_HELP)
 
 
 class RowErrorOut(Schema):
@@ -157,6 +170,8 @@ def _out(p: Person) -> dict[str, Any]:
         "certificate_valid_until": p.certificate_valid_until,
         "needs_long_term_care": p.needs_long_term_care, "living_status": p.living_status,
         "household_id": p.household_id, "relation_to_head": p.relation_to_head,
+        "ethnicity": p.ethnicity, "education": p.education,
+        "employment_status": p.employment_status,
     }
 
 

@@ -4,10 +4,16 @@ A liaison officer's new person or edit becomes a PersonChangeRequest; township (
 staff of the jurisdiction approve it, which applies it through the normal write path, or return
 it with a reason. The request remembers the person's version it was made on: if someone changed
 the record since, approval is refused and the request is flagged as a conflict.
+
+Which edits wait is set per county and per field group (FIELD_GROUPS) by the county's system
+administrator (ChangeApprovalSetting; without a setting a group waits for approval). An edit
+touching both kinds of group is split: the groups that apply directly are saved at once, the
+others become a request made on the record as it is after that save.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -16,18 +22,91 @@ from django.utils import timezone
 
 from canlian.core import audit
 from canlian.core.errors import DomainError
-from canlian.core.models import AuditAction, User
+from canlian.core.models import AuditAction, Region, User
 from canlian.core.permissions import in_jurisdiction
 from canlian.core.roles import Role
-from canlian.registry.models import ChangeStatus, Person, PersonChangeRequest
+from canlian.registry import rows as r
+from canlian.registry.models import (
+    ChangeApprovalSetting,
+    ChangeStatus,
+    FieldGroup,
+    Person,
+    PersonChangeRequest,
+)
 from canlian.registry.rows import PersonRow, parse_rows
 from canlian.registry.services import person_save
 
 APPROVER_ROLES = frozenset({Role.TOWNSHIP_STAFF, Role.COUNTY_STAFF})
 
+# Each column of the person form (the import columns) in exactly one group. 身份证号 cannot be
+# changed on an existing person (services.person_save); on a new one it is 基本信息.
+FIELD_GROUPS: dict[str, tuple[str, ...]] = {
+    FieldGroup.BASIC: (r.NAME, r.ID_NUMBER, r.ETHNICITY, r.EDUCATION, r.EMPLOYMENT),
+    FieldGroup.CONTACT: (r.PHONE, r.GUARDIAN_NAME, r.GUARDIAN_ID, r.GUARDIAN_PHONE),
+    FieldGroup.HUKOU: (r.REGION, r.ADDRESS, r.HEAD_ID, r.RELATION),
+    FieldGroup.DISABILITY: (r.CATEGORY, r.GRADE, r.COMPONENTS, r.CERTIFICATE, r.ISSUED_ON,
+                            r.VALID_UNTIL, r.LONG_TERM_CARE),
+    FieldGroup.SUPPORT: (r.DIBAO, r.TEKUN),
+    FieldGroup.LIVING: (r.LIVING_STATUS, r.DIED_ON),
+}
+GROUP_OF_COLUMN = {column: group for group, columns in FIELD_GROUPS.items()
+                   for column in columns}
+
 
 def needs_approval(actor: User) -> bool:
+    """Whether the actor's edits go through maker-checker at all (village liaison officers);
+    which of their edits wait is per field group (groups_needing_approval)."""
     return actor.role == Role.VILLAGE_LIAISON
+
+
+def county_code_of(region_code: str) -> str:
+    """The 12-digit code of the county a region lies in (DOMAIN.md §0.2: 6 significant digits)."""
+    return region_code[:6] + "000000"
+
+
+def groups_needing_approval(county_code: str) -> frozenset[str]:
+    """The field groups whose liaison edits wait for approval in this county (default: all)."""
+    direct = ChangeApprovalSetting.objects.filter(
+        county_id=county_code, needs_approval=False).values_list("group", flat=True)
+    return frozenset(FieldGroup.values) - set(direct)
+
+
+@transaction.atomic
+def change_approval_settings_save(*, actor: User, needs_approval: dict[str, bool],
+                                  request: HttpRequest | None = None) -> None:
+    """The county administrator sets, per field group, whether liaison edits wait for
+    approval in their county. One history row per changed group, one audit row."""
+    if actor.role != Role.COUNTY_ADMIN:
+        raise DomainError("forbidden", "只有县级系统管理员可以设置信息变更审核。")
+    county = Region.objects.filter(code=county_code_of(actor.region_id)).first()
+    if county is None or not in_jurisdiction(actor, county.code):
+        raise DomainError("forbidden", "您的账户不属于某个县（区），不能设置。")
+    unknown = set(needs_approval) - set(FieldGroup.values)
+    if unknown:
+        raise DomainError("group", "未知的信息组。")
+    current = {s.group: s for s in ChangeApprovalSetting.objects.select_for_update()
+               .filter(county=county)}
+    changed: dict[str, list[str]] = {}
+    for group, wanted in needs_approval.items():
+        setting = current.get(group)
+        before = setting.needs_approval if setting is not None else True
+        if wanted == before:
+            continue
+        if setting is None:
+            setting = ChangeApprovalSetting(county=county, group=group)
+        setting.needs_approval, setting.updated_by = wanted, actor
+        setting._history_user = actor  # type: ignore[attr-defined]  # simple-history's who
+        setting.save()
+        changed[FieldGroup(group).label] = [_approval_label(before), _approval_label(wanted)]
+    if changed:
+        audit.audit_record(actor=actor, action=AuditAction.UPDATE, object_type=(
+            ChangeApprovalSetting._meta.label_lower), object_id=county.code,
+            region_code=county.code, summary="修改信息变更审核设置", changes=changed,
+            request=request)
+
+
+def _approval_label(needs: bool) -> str:
+    return "须审核" if needs else "直接生效"
 
 
 def _latest_version(person: Person | None) -> int | None:
@@ -139,3 +218,71 @@ def _current_payload(person: Person) -> dict[str, str]:
     from canlian.registry.forms import person_payload
 
     return person_payload(person)
+
+
+# ------------------------------------------------------------------ a liaison officer's edit
+
+
+@dataclass(frozen=True)
+class LiaisonEdit:
+    """What became of a liaison officer's edit: saved at once, waiting, both, or nothing."""
+
+    person: Person | None  # the record after the groups that apply directly were saved
+    change: PersonChangeRequest | None  # the groups waiting for approval
+    direct_groups: tuple[str, ...] = ()
+    pending_groups: tuple[str, ...] = ()
+
+
+def _parsed(payload: dict[str, Any]) -> PersonRow:
+    result = parse_rows(list(payload), [list(payload.values())])
+    if result.errors or result.file_errors or not result.rows:
+        error = result.errors[0] if result.errors else None
+        raise DomainError("invalid", error.message if error else "；".join(result.file_errors),
+                          field=error.column if error else None)
+    return result.rows[0]
+
+
+def _groups(columns: list[str]) -> tuple[str, ...]:
+    found = {GROUP_OF_COLUMN[c] for c in columns if c in GROUP_OF_COLUMN}
+    return tuple(g for g in FieldGroup.values if g in found)
+
+
+@transaction.atomic
+def liaison_edit_submit(*, actor: User, person: Person | None, payload: dict[str, Any],
+                        request: HttpRequest | None = None) -> LiaisonEdit:
+    """A liaison officer's new person or edit (`payload`: the form's columns), split by the
+    county's settings into what applies directly and what waits for township approval.
+
+    A new person is one record: it waits for approval if any group it fills does.
+    """
+    if not needs_approval(actor):
+        raise DomainError("forbidden", "只有村（社区）专职委员的修改走审核流程。")
+    row = _parsed(payload)  # the whole edit obeys the rules, whatever part of it waits
+    if person is not None and row.id_number != person.id_number:
+        raise DomainError("id_number", "身份证号不能在此修改；如登记有误请注销后重新建档。",
+                          field="id_number")
+    waiting = groups_needing_approval(county_code_of(actor.region_id))
+    before = _current_payload(person) if person is not None else {}
+    changed = [c for c, v in payload.items() if str(v) != str(before.get(c, ""))
+               and not (person is not None and c == r.ID_NUMBER)]  # checked equal above
+    pending = [c for c in changed if GROUP_OF_COLUMN.get(c, FieldGroup.BASIC) in waiting]
+    direct = [c for c in changed if c not in pending]
+    if not changed:
+        return LiaisonEdit(person=None, change=None)
+    if person is None and pending:
+        change = change_request_submit(actor=actor, person=None, row=row, payload=payload,
+                                       request=request)
+        return LiaisonEdit(person=None, change=change, pending_groups=_groups(changed))
+    saved = None
+    if direct:
+        direct_payload = before | {c: payload[c] for c in direct} if person else payload
+        saved = person_save(actor=actor, row=_parsed(direct_payload), person=person,
+                            request=request)
+    change = None
+    if pending and person is not None:
+        base = person if saved is None else saved
+        pending_payload = _current_payload(base) | {c: payload[c] for c in pending}
+        change = change_request_submit(actor=actor, person=base, row=_parsed(pending_payload),
+                                       payload=pending_payload, request=request)
+    return LiaisonEdit(person=saved, change=change, direct_groups=_groups(direct),
+                       pending_groups=_groups(pending))

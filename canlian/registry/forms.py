@@ -8,9 +8,11 @@ from typing import Any
 from django import forms
 
 from canlian.core.forms import DomainErrorFormMixin
+from canlian.registry.changes import FIELD_GROUPS
 from canlian.registry.models import (
     Category,
     CertificateStatus,
+    FieldGroup,
     Grade,
     HouseholdStatusKind,
     Person,
@@ -18,6 +20,7 @@ from canlian.registry.models import (
 from canlian.registry.models import LivingStatus as Living
 from canlian.registry.rows import PersonRow, parse_rows
 from canlian.registry.selectors import Hardship
+from canlian.registry.vocabulary import EDUCATION_LEVELS, EMPLOYMENT_STATUSES, ETHNICITIES
 
 # form field → import column header (canlian.registry.rows)
 COLUMNS = {
@@ -42,6 +45,9 @@ COLUMNS = {
     "guardian_phone": "监护人电话",
     "is_dibao": "是否低保",
     "is_tekun": "是否特困",
+    "ethnicity": "民族",
+    "education": "文化程度",
+    "employment_status": "就业状况",
 }
 FIELD_FOR_COLUMN = {column: name for name, column in COLUMNS.items()}
 YES_NO = [("", "不变"), ("是", "是"), ("否", "否")]
@@ -53,10 +59,20 @@ def _blank(choices: list[tuple[Any, str]]) -> list[tuple[Any, str]]:
     return [("", "请选择"), *choices]
 
 
+def _named(names: tuple[str, ...]) -> list[tuple[Any, str]]:
+    return [(name, name) for name in names]
+
+
 class PersonForm(DomainErrorFormMixin, forms.Form):
     name = forms.CharField(label="姓名", max_length=50)
     id_number = forms.CharField(label="身份证号", max_length=30,
                                 widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    ethnicity = forms.ChoiceField(label="民族", required=False,
+                                  choices=_blank(_named(ETHNICITIES)))
+    education = forms.ChoiceField(label="文化程度", required=False,
+                                  choices=_blank(_named(EDUCATION_LEVELS)))
+    employment_status = forms.ChoiceField(label="就业状况", required=False,
+                                          choices=_blank(_named(EMPLOYMENT_STATUSES)))
     region = forms.ChoiceField(label="户籍地（村、社区）")
     address = forms.CharField(label="现住址", max_length=200, required=False)
     phone = forms.CharField(label="联系电话", max_length=20, required=False,
@@ -137,6 +153,8 @@ def person_initial(person: Person) -> dict[str, Any]:
         "relation_to_head": person.relation_to_head,
         "guardian_name": person.guardian_name, "guardian_id_number": person.guardian_id_number,
         "guardian_phone": person.guardian_phone,
+        "ethnicity": person.ethnicity, "education": person.education,
+        "employment_status": person.employment_status,
     }
 
 
@@ -185,3 +203,23 @@ class ImportForm(forms.Form):
         choices=[("preview", "仅检查，不写入（预览）"),
                  ("all", "全部正确才导入（有任何错误则不导入）"),
                  ("valid_only", "只导入正确的行，错误行另行下载修改")])
+
+
+APPROVE, DIRECT = "approve", "direct"
+
+
+class ApprovalSettingsForm(DomainErrorFormMixin, forms.Form):
+    """One choice per field group: a liaison officer's edit waits for approval or applies."""
+
+    def __init__(self, *args: Any, waiting: frozenset[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for group, label in FieldGroup.choices:
+            self.fields[group] = forms.ChoiceField(
+                label=label, widget=forms.RadioSelect,
+                initial=APPROVE if group in waiting else DIRECT,
+                choices=[(APPROVE, "须乡镇（街道）残联审核后生效"),
+                         (DIRECT, "专职委员保存后直接生效")],
+                help_text="包括：" + "、".join(FIELD_GROUPS[group]) + "。")
+
+    def needs_approval(self) -> dict[str, bool]:
+        return {group: self.cleaned_data[group] == APPROVE for group in FieldGroup.values}

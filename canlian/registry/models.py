@@ -20,6 +20,7 @@ from canlian.core.crypto import EncryptedCharField
 from canlian.core.managers import JurisdictionQuerySet, jurisdiction_prefix
 from canlian.core.models import Region, User
 from canlian.core.roles import Role
+from canlian.registry.vocabulary import EDUCATION_LEVELS, EMPLOYMENT_STATUSES, ETHNICITIES
 
 
 class Category(models.IntegerChoices):
@@ -65,6 +66,10 @@ class LivingStatus(models.TextChoices):
 class Sex(models.TextChoices):
     MALE = "M", "男"
     FEMALE = "F", "女"
+
+
+def _named(names: tuple[str, ...]) -> list[tuple[str, str]]:
+    return [(name, name) for name in names]
 
 
 class HouseholdStatusKind(models.TextChoices):
@@ -154,16 +159,18 @@ class PersonQuerySet(JurisdictionQuerySet):
 
 class Person(models.Model):
     name = models.CharField("姓名", max_length=50)
-    name_initials = models.CharField("姓名拼音首字母", max_length=50, db_index=True)
+    # Searched by prefix: a pattern index on PostgreSQL (migration 0003); SQLite uses no index
+    # for LIKE … ESCAPE, so a plain index would only slow every write down.
+    name_initials = models.CharField("姓名拼音首字母", max_length=50)
     id_number = EncryptedCharField("身份证号")
-    id_number_index = models.CharField(max_length=64, unique=True)
+    id_number_index = models.CharField(max_length=64)
     # For partial ID search without decrypting: the last four characters, keyed.
-    id_tail_index = models.CharField(max_length=64, db_index=True)
+    id_tail_index = models.CharField(max_length=64)
     birth_date = models.DateField("出生日期")
     sex = models.CharField("性别", max_length=1, choices=Sex.choices)
-    ethnicity = models.CharField("民族", max_length=20, blank=True)
+    ethnicity = models.CharField("民族", max_length=20, blank=True, choices=_named(ETHNICITIES))
     phone = EncryptedCharField("联系电话", blank=True, default="")
-    phone_index = models.CharField(max_length=64, blank=True, default="", db_index=True)
+    phone_index = models.CharField(max_length=64, blank=True, default="")
     region = models.ForeignKey(Region, verbose_name="户籍地", on_delete=models.PROTECT,
                                related_name="+")
     address = models.CharField("现住址", max_length=200, blank=True)
@@ -178,7 +185,7 @@ class Person(models.Model):
     # 多重残疾: the component categories; the grade is the most severe (DOMAIN.md §0.1).
     components = models.JSONField("多重残疾类别", default=list, blank=True)
     certificate_number = EncryptedCharField("残疾人证号", blank=True, default="")
-    certificate_index = models.CharField(max_length=64, blank=True, default="", db_index=True)
+    certificate_index = models.CharField(max_length=64, blank=True, default="")
     certificate_issued_on = models.DateField("发证日期", null=True, blank=True)
     certificate_valid_until = models.DateField("有效期至", null=True, blank=True)
     certificate_status = models.CharField("证件状态", max_length=10,
@@ -190,8 +197,10 @@ class Person(models.Model):
     living_status = models.CharField("生存状态", max_length=10, choices=LivingStatus.choices,
                                      default=LivingStatus.ALIVE)
     living_status_on = models.DateField("状态变化日期", null=True, blank=True)
-    education = models.CharField("文化程度", max_length=20, blank=True)
-    employment_status = models.CharField("就业状况", max_length=20, blank=True)
+    education = models.CharField("文化程度", max_length=20, blank=True,
+                                 choices=_named(EDUCATION_LEVELS))
+    employment_status = models.CharField("就业状况", max_length=20, blank=True,
+                                         choices=_named(EMPLOYMENT_STATUSES))
 
     guardian_name = models.CharField("监护人姓名", max_length=50, blank=True)
     guardian_id_number = EncryptedCharField("监护人身份证号", blank=True, default="")
@@ -208,9 +217,16 @@ class Person(models.Model):
         verbose_name = "残疾人"
         verbose_name_plural = "残疾人"
         ordering = ["region_id", "name_initials", "id"]
+        # Blind indexes are looked up by equality only: declared here rather than with
+        # db_index/unique on the field, which on PostgreSQL adds a second, pattern-ops index
+        # to each (never used, and paid for by every insert). The history table has none of
+        # them: it is read by person and by date.
         indexes = [
             models.Index(fields=["region", "category", "grade"]),
             models.Index(fields=["certificate_valid_until"]),
+            models.Index(fields=["id_tail_index"], name="registry_person_id_tail"),
+            models.Index(fields=["phone_index"], name="registry_person_phone"),
+            models.Index(fields=["certificate_index"], name="registry_person_certificate"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -218,6 +234,8 @@ class Person(models.Model):
                 | Q(category__isnull=False, grade__isnull=False),
                 name="person_category_and_grade_together",
             ),
+            models.UniqueConstraint(fields=["id_number_index"],
+                                    name="registry_person_id_number_unique"),
         ]
 
     def __str__(self) -> str:
@@ -271,3 +289,41 @@ class PersonChangeRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} 的变更申请"
+
+
+class FieldGroup(models.TextChoices):
+    """The groups of a person's record a county sets maker-checker for (changes.FIELD_GROUPS
+    lists each group's columns)."""
+
+    BASIC = "basic", "基本信息"
+    CONTACT = "contact", "联系方式与监护人"
+    HUKOU = "hukou", "户籍、住址与家庭户"
+    DISABILITY = "disability", "残疾与证件"
+    SUPPORT = "support", "家庭保障（低保、特困）"
+    LIVING = "living", "生存状态"
+
+
+class ChangeApprovalSetting(models.Model):
+    """Per county and field group: does a village liaison officer's edit wait for township
+    approval (the default, also when no row exists) or apply directly? Set by the county's
+    system administrator (county_admin)."""
+
+    county = models.ForeignKey(Region, verbose_name="县（区）", on_delete=models.PROTECT,
+                               related_name="+")
+    group = models.CharField("信息组", max_length=20, choices=FieldGroup.choices)
+    needs_approval = models.BooleanField("须乡镇（街道）审核", default=True)
+    updated_by = models.ForeignKey(User, verbose_name="设置人", null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField("设置时间", auto_now=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name = "信息变更审核设置"
+        verbose_name_plural = "信息变更审核设置"
+        constraints = [
+            models.UniqueConstraint(fields=["county", "group"],
+                                    name="change_approval_setting_one_per_group"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.county_id} {self.get_group_display()}"

@@ -26,6 +26,7 @@ from canlian.core.idnumbers import (
     parse_certificate_number,
     parse_id_number,
 )
+from canlian.registry.vocabulary import EDUCATION_LEVELS, EMPLOYMENT_STATUSES, ETHNICITIES
 
 NAME, ID_NUMBER, CERTIFICATE = "姓名", "身份证号", "残疾人证号"
 CATEGORY, GRADE, COMPONENTS = "残疾类别", "残疾等级", "多重残疾类别"
@@ -34,12 +35,13 @@ ADDRESS, PHONE, HEAD_ID, RELATION = "现住址", "联系电话", "户主身份�
 GUARDIAN_NAME, GUARDIAN_ID, GUARDIAN_PHONE = "监护人姓名", "监护人身份证号", "监护人电话"
 DIBAO, TEKUN, LONG_TERM_CARE = "是否低保", "是否特困", "是否需长期照护"
 LIVING_STATUS, DIED_ON = "生存状态", "死亡日期"
+ETHNICITY, EDUCATION, EMPLOYMENT = "民族", "文化程度", "就业状况"
 
 # The import template's columns, in template order.
 COLUMNS: tuple[str, ...] = (
     NAME, ID_NUMBER, CERTIFICATE, CATEGORY, GRADE, COMPONENTS, ISSUED_ON, VALID_UNTIL, REGION,
     ADDRESS, PHONE, HEAD_ID, RELATION, GUARDIAN_NAME, GUARDIAN_ID, GUARDIAN_PHONE, DIBAO, TEKUN,
-    LONG_TERM_CARE, LIVING_STATUS, DIED_ON,
+    LONG_TERM_CARE, LIVING_STATUS, DIED_ON, ETHNICITY, EDUCATION, EMPLOYMENT,
 )  # fmt: skip
 REQUIRED_COLUMNS: tuple[str, ...] = (NAME, ID_NUMBER, REGION)
 
@@ -70,6 +72,30 @@ _GRADE_NAMES = {"一": 1, "二": 2, "三": 3, "四": 4}
 _YES = {"是", "Y", "YES", "1", "TRUE", "√", "✓", "✔"}
 _NO = {"否", "N", "NO", "0", "FALSE", "×", "✗"}
 _LIVING = {"正常": "alive", "在世": "alive", "死亡": "deceased", "迁出": "moved_out"}
+
+
+def _vocabulary(names: Sequence[str], aliases: dict[str, str]) -> dict[str, str]:
+    """Accepted spellings (NFKC, spaces removed) → the stored name."""
+    found = {unicodedata.normalize("NFKC", name): name for name in names}
+    return found | {unicodedata.normalize("NFKC", k): v for k, v in aliases.items()}
+
+
+# 民族 may be written without 族 (汉, 苗); 文化程度 and 就业状况 accept the usual short forms.
+_ETHNICITIES = _vocabulary(ETHNICITIES, {n.removesuffix("族"): n for n in ETHNICITIES
+                                         if n.endswith("族")})
+_EDUCATION = _vocabulary(EDUCATION_LEVELS, {
+    "文盲": "未上过学", "学前": "学前教育", "高中": "高中（含中专）", "中专": "高中（含中专）",
+    "职高": "高中（含中专）", "大专": "大学专科", "本科": "大学本科", "研究生及以上": "研究生",
+    "硕士": "研究生", "博士": "研究生"})
+_EMPLOYMENT = _vocabulary(EMPLOYMENT_STATUSES, {
+    "个体就业": "个体就业（含自主创业）", "自主创业": "个体就业（含自主创业）",
+    "公益性岗位": "公益性岗位就业", "务农": "农村种养加", "无业": "未就业", "失业": "未就业",
+    "学生": "在校学生", "退休": "离退休"})
+_VOCABULARY_HINTS = {
+    ETHNICITY: "民族应填写民族名称，如汉族、苗族、仡佬族（“族”字可省略）",
+    EDUCATION: "文化程度应为" + "、".join(EDUCATION_LEVELS) + "之一",
+    EMPLOYMENT: "就业状况应为" + "、".join(EMPLOYMENT_STATUSES) + "之一",
+}
 
 CATEGORY_HINT = "残疾类别应为视力、听力、言语、肢体、智力、精神或多重（可带“残疾”二字），或 1–7"
 GRADE_HINT = "残疾等级应为一级至四级或 1–4"
@@ -111,6 +137,11 @@ class PersonRow:
     died_on: date | None
     birth_date: date
     sex: str  # "M" | "F"
+    # None: column absent, "leave as it is" (files made before these columns existed);
+    # "" clears the value.
+    ethnicity: str | None = None
+    education: str | None = None
+    employment_status: str | None = None
 
 
 @dataclass
@@ -130,6 +161,9 @@ def _text(value: object) -> str:
     """A cell as stripped text. Whole floats lose their ".0" (``5.0`` → ``"5"``)."""
     if value is None:
         return ""
+    if isinstance(value, str):  # most cells: a fast path
+        # Zero-width characters are not ASCII: most cells need no translation.
+        return (value if value.isascii() else value.translate(_ZERO_WIDTH)).strip()
     if isinstance(value, bool):
         text = "TRUE" if value else "FALSE"  # as Excel shows it
     elif isinstance(value, int):
@@ -140,8 +174,6 @@ def _text(value: object) -> str:
         text = value.isoformat(sep=" ")
     elif isinstance(value, date):
         text = value.isoformat()
-    elif isinstance(value, str):
-        text = value
     else:
         try:
             text = str(value)
@@ -219,11 +251,15 @@ def parse_header(cells: Sequence[object]) -> tuple[dict[str, int], list[str]]:
 class _Row:
     """The cells of one data row and the errors found in it."""
 
-    def __init__(self, number: int, cells: Sequence[object], columns: dict[str, int]) -> None:
+    def __init__(self, number: int, cells: Sequence[object], columns: dict[str, int],
+                 ids: dict[str, IdInfo | IdNumberError]) -> None:
         self.number = number
         self.cells = cells
         self.columns = columns
         self.errors: list[RowError] = []
+        # ID numbers already checked in this file: a head's and a guardian's number is
+        # usually another row's own (one dict per parse_rows call, dropped with it).
+        self.ids = ids
 
     def raw(self, column: str) -> object:
         index = self.columns.get(column)
@@ -270,11 +306,17 @@ def _id_number(row: _Row, column: str, today: date, *, required: bool) -> IdInfo
         # check 1 time in 11, so a number-typed ID is refused outright rather than trusted.
         row.error(column, _precision_message(column))
         return None
-    try:
-        return parse_id_number(text, today=today, earliest=EARLIEST_BIRTH_DATE)
-    except IdNumberError as exc:  # idnumbers says "身份证号…"; name the column it is in
-        row.error(column, exc.message.replace("身份证号", column, 1))
-    return None
+    found = row.ids.get(text)
+    if found is None:
+        try:
+            found = parse_id_number(text, today=today, earliest=EARLIEST_BIRTH_DATE)
+        except IdNumberError as exc:
+            found = exc.with_traceback(None)
+        row.ids[text] = found
+    if isinstance(found, IdNumberError):  # idnumbers says "身份证号…"; name the column
+        row.error(column, found.message.replace("身份证号", column, 1))
+        return None
+    return found
 
 
 def _choice(row: _Row, column: str, names: dict[str, int], suffix: str, high: int) -> int | None:
@@ -442,6 +484,20 @@ def _flag(row: _Row, column: str) -> bool | None:
     return None
 
 
+def _named(row: _Row, column: str, vocabulary: dict[str, str]) -> str | None:
+    """A value from a fixed list, None when the file has no such column."""
+    if column not in row.columns:
+        return None
+    text = _WHITESPACE.sub("", _code_text(row.raw(column)))
+    if not text:
+        return ""
+    value = vocabulary.get(text)
+    if value is None:
+        row.error(column, _VOCABULARY_HINTS[column])
+        return ""
+    return value
+
+
 def _living(row: _Row, today: date, birth: date | None) -> tuple[str, date | None]:
     text = _compact(row.raw(LIVING_STATUS))
     status = _LIVING.get(text) if text else "alive"
@@ -490,6 +546,9 @@ def _person(
     guardian_phone = _phone(row, GUARDIAN_PHONE)
     flags = _flag(row, DIBAO), _flag(row, TEKUN), _flag(row, LONG_TERM_CARE)
     living_status, died_on = _living(row, today, birth)
+    ethnicity = _named(row, ETHNICITY, _ETHNICITIES)
+    education = _named(row, EDUCATION, _EDUCATION)
+    employment = _named(row, EMPLOYMENT, _EMPLOYMENT)
     if row.errors or id_info is None:
         return None
     # fmt: off
@@ -501,7 +560,8 @@ def _person(
         guardian_id_number=guardian.number if guardian is not None else "",
         guardian_phone=guardian_phone, is_dibao=flags[0], is_tekun=flags[1],
         needs_long_term_care=flags[2], living_status=living_status, died_on=died_on,
-        birth_date=id_info.birth_date, sex=id_info.sex,
+        birth_date=id_info.birth_date, sex=id_info.sex, ethnicity=ethnicity,
+        education=education, employment_status=employment,
     )
     # fmt: on
 
@@ -530,6 +590,7 @@ def parse_rows(
     result = ParseResult(file_errors=file_errors)
     today = today or _today()
     seen: dict[str, int] = {}
+    ids: dict[str, IdInfo | IdNumberError] = {}
     for offset, cells in enumerate(rows):
         number = start_row + offset
         try:
@@ -539,7 +600,7 @@ def parse_rows(
             result.total_rows += 1
             if file_errors:
                 continue
-            row = _Row(number, values, columns)
+            row = _Row(number, values, columns, ids)
             person = _person(row, today, known_region_codes, seen)
         except Exception:  # a safety net: one odd row must not abort a whole import
             result.errors.append(RowError(number, "", ROW_FAILED))

@@ -13,6 +13,7 @@ urlpatterns = [
     path("export/", views.person_export, name="person_export"),
     path("changes/", views.change_list, name="change_list"),
     path("changes/<int:change_id>/", views.change_detail, name="change_detail"),
+    path("settings/approval/", views.approval_settings, name="approval_settings"),
     path("<int:person_id>/", views.person_detail, name="person_detail"),
     path("<int:person_id>/edit/", views.person_edit, name="person_edit"),
     path("<int:person_id>/reveal/<slug:field>/", views.person_reveal, name="person_reveal"),

@@ -1,4 +1,5 @@
-"""Registry pages: list and search, the 360° person page, create/edit, reveal, export, import."""
+"""Registry pages: list and search, the 360° person page, create/edit, reveal, export, import,
+maker-checker review and its per-county settings."""
 
 from __future__ import annotations
 
@@ -19,8 +20,14 @@ from canlian.core.reveal import reveal_remember, reveal_take
 from canlian.core.roles import Role
 from canlian.core.views.paging import paginate
 from canlian.registry import changes, jobs, selectors, services
-from canlian.registry.forms import ImportForm, PersonFilterForm, PersonForm, person_initial
-from canlian.registry.models import Category, ChangeStatus, Person
+from canlian.registry.forms import (
+    ApprovalSettingsForm,
+    ImportForm,
+    PersonFilterForm,
+    PersonForm,
+    person_initial,
+)
+from canlian.registry.models import Category, ChangeStatus, FieldGroup, Person
 from canlian.registry.permissions import (
     EDIT_ROLES,
     EXPORT_ROLES,
@@ -96,14 +103,12 @@ def _save(request: HttpRequest, form: PersonForm, person: Person | None) -> Http
         return None
     if changes.needs_approval(request.user):
         try:
-            change = changes.change_request_submit(actor=request.user, person=person,
-                                                   row=form.row, payload=form.payload,
-                                                   request=request)
+            edit = changes.liaison_edit_submit(actor=request.user, person=person,
+                                               payload=form.payload, request=request)
         except DomainError as error:
             form.add_domain_error(error)
             return None
-        messages.success(request, "已提交，等待乡镇（街道）残联审核后生效。")
-        return redirect("registry:change_detail", change_id=change.pk)
+        return _after_liaison_edit(request, edit, person)
     try:
         saved = services.person_save(actor=request.user, row=form.row, person=person,
                                      request=request)
@@ -114,12 +119,47 @@ def _save(request: HttpRequest, form: PersonForm, person: Person | None) -> Http
     return redirect("registry:person_detail", person_id=saved.pk)
 
 
+def _group_labels(groups: tuple[str, ...]) -> str:
+    return "、".join(FieldGroup(g).label for g in groups)
+
+
+def _after_liaison_edit(request: HttpRequest, edit: changes.LiaisonEdit,
+                        person: Person | None) -> HttpResponse:
+    if edit.person is not None:
+        messages.success(request, f"{_group_labels(edit.direct_groups)}的修改已直接生效。")
+    if edit.change is not None:
+        messages.success(request, f"{_group_labels(edit.pending_groups)}的修改已提交，"
+                                  "等待乡镇（街道）残联审核后生效。")
+        return redirect("registry:change_detail", change_id=edit.change.pk)
+    if edit.person is not None:
+        return redirect("registry:person_detail", person_id=edit.person.pk)
+    messages.info(request, "没有修改任何信息。")
+    if person is not None:
+        return redirect("registry:person_detail", person_id=person.pk)
+    return redirect("registry:person_list")
+
+
+def _approval_note(request: HttpRequest) -> str:
+    """For a liaison officer: which groups of the form wait for township approval."""
+    if not changes.needs_approval(request.user):
+        return ""
+    waiting = changes.groups_needing_approval(changes.county_code_of(request.user.region_id))
+    ordered = tuple(g for g in FieldGroup.values if g in waiting)
+    if not ordered:
+        return "本县设置：您修改的信息保存后直接生效。"
+    if len(ordered) == len(FieldGroup.values):
+        return "本县设置：您提交的修改须乡镇（街道）残联审核后生效。"
+    return (f"本县设置：{_group_labels(ordered)}的修改须乡镇（街道）残联审核后生效，"
+            "其余信息保存后直接生效。新增人员时，只要填写了须审核的信息，整条记录须审核。")
+
+
 @roles_required(EDIT_ROLES)
 def person_create(request: HttpRequest) -> HttpResponse:
     form = PersonForm(request.POST if request.method == "POST" else None,
                       region_choices=_village_choices(request))
     return _save(request, form, None) or render(
-        request, "registry/person_form.html", {"form": form, "title": "新增残疾人"})
+        request, "registry/person_form.html",
+        {"form": form, "title": "新增残疾人", "approval_note": _approval_note(request)})
 
 
 @roles_required(EDIT_ROLES)
@@ -129,7 +169,8 @@ def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
                       initial=person_initial(person), region_choices=_village_choices(request))
     return _save(request, form, person) or render(
         request, "registry/person_form.html",
-        {"form": form, "title": f"修改：{person.name}", "person": person})
+        {"form": form, "title": f"修改：{person.name}", "person": person,
+         "approval_note": _approval_note(request)})
 
 
 @roles_required(EXPORT_ROLES)
@@ -193,3 +234,23 @@ def change_detail(request: HttpRequest, change_id: int) -> HttpResponse:
     return render(request, "registry/change_detail.html", {
         "change": change, "lines": changes.proposed_changes(change),
         "can_decide": changes.can_decide(request.user, change)})
+
+
+# ---------------------------------------------------------------- maker-checker settings
+
+@roles_required(Role.COUNTY_ADMIN)
+def approval_settings(request: HttpRequest) -> HttpResponse:
+    county = changes.county_code_of(request.user.region_id)
+    waiting = changes.groups_needing_approval(county)
+    form = ApprovalSettingsForm(request.POST or None, waiting=waiting)
+    if request.method == "POST" and form.is_valid():
+        try:
+            changes.change_approval_settings_save(actor=request.user,
+                                                  needs_approval=form.needs_approval(),
+                                                  request=request)
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            messages.success(request, "信息变更审核设置已保存。")
+            return redirect("registry:approval_settings")
+    return render(request, "registry/approval_settings.html", {"form": form})

@@ -14,7 +14,9 @@ from python_calamine import CalamineWorkbook
 from canlian.core.crypto import blind_index
 from canlian.core.idnumbers import build_certificate_number
 from canlian.core.models import AuditAction, AuditEvent, TaskRun, User
+from canlian.registry.forms import person_initial
 from canlian.registry.models import Person
+from canlian.registry.selectors import PersonFilter, persons_for
 from canlian.registry.tests.factories import make_id_number, make_person
 
 
@@ -56,7 +58,8 @@ def test_filters_and_fixed_query_count(personas: dict[str, User], regions: dict[
     assert _names(client, expiring="on") == {"乙"}
     assert _names(client, hardship="severe") == {"乙"}
     assert len(_names(client, region=regions["township_a"])) == 30
-    with django_assert_max_num_queries(10):
+    # Fixed whatever the number of persons: count, the page's ids, its rows, their regions.
+    with django_assert_max_num_queries(11):
         client.get(reverse("registry:person_list"))
 
 
@@ -165,3 +168,43 @@ def test_api_lists_creates_and_patches_with_masking(
     assert ok.status_code == 200 and ok.json()["address"] == "新地址"
     listing = client.get("/api/v1/persons", {"q": "jk"}).json()
     assert listing["count"] == 1 and listing["items"][0]["name"] == "接口"
+
+
+def test_ethnicity_education_and_employment_are_edited_on_the_form_and_by_the_api(
+    personas: dict[str, User], regions: dict[str, str], client: Client
+) -> None:
+    person = make_person(region_code=regions["village_a"], name="编辑人")
+    client.force_login(personas["county_staff"])
+    data = {k: ("" if v is None else v) for k, v in person_initial(person).items()}
+    data.pop("components")
+    data.update(ethnicity="仡佬族", education="初中", employment_status="灵活就业")
+    page = client.get(reverse("registry:person_edit", args=[person.pk]))
+    assert {"ethnicity", "education", "employment_status"} <= set(page.context["form"].fields)
+    response = client.post(reverse("registry:person_edit", args=[person.pk]), data)
+    assert response.status_code == 302
+    person.refresh_from_db()
+    assert (person.ethnicity, person.education, person.employment_status) == (
+        "仡佬族", "初中", "灵活就业")
+
+    bad = client.patch(f"/api/v1/persons/{person.pk}", {"education": "幼儿园"},
+                       content_type="application/json")
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "education"
+    ok = client.patch(f"/api/v1/persons/{person.pk}", {"employment_status": "未就业"},
+                      content_type="application/json")
+    assert ok.status_code == 200
+    assert (ok.json()["employment_status"], ok.json()["ethnicity"]) == ("未就业", "仡佬族")
+    detail = client.get(reverse("registry:person_detail", args=[person.pk]))
+    [latest] = detail.context["history"][:1]
+    assert latest["changes"] == [{"field": "就业状况", "old": "灵活就业", "new": "未就业"}]
+
+
+def test_result_pages_follow_the_list_order_without_gaps_or_repeats(
+    personas: dict[str, User], regions: dict[str, str]
+) -> None:
+    for i, village in enumerate([regions["village_a2"], regions["village_a"]] * 4):
+        make_person(region_code=village, name=f"张{'一二三四五六七八'[i]}")
+    results = persons_for(actor=personas["township_staff"], filters=PersonFilter(q="z"))
+    whole = [p.pk for p in results.iterator(chunk_size=100)]
+    assert len(whole) == 8
+    assert [p.pk for p in results[0:3]] + [p.pk for p in results[3:8]] == whole
+    assert [p.region.name for p in results[0:2]] == [results.first().region.name] * 2

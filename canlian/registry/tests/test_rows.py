@@ -99,7 +99,7 @@ def test_header_accepts_every_template_column() -> None:
     columns, file_errors = parse_header(list(COLUMNS))
     assert file_errors == []
     assert list(columns) == list(COLUMNS)
-    assert len(COLUMNS) == 21
+    assert len(COLUMNS) == 24
 
 
 def test_header_strips_full_width_spaces_and_required_markers() -> None:
@@ -749,6 +749,36 @@ def test_guardian_name_is_at_most_50_characters() -> None:
     found = messages_for("监护人姓名", {"监护人姓名": "王" * 51})
     assert found == ["监护人姓名不能超过 50 个字"]
 
+
+# --------------------------------------------------------------------------------------------
+# 民族、文化程度、就业状况
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("cells", "expected"), [
+    ({"民族": "苗族", "文化程度": "初中", "就业状况": "灵活就业"}, ("苗族", "初中", "灵活就业")),
+    ({"民族": "仡佬", "文化程度": "大专", "就业状况": "务农"}, ("仡佬族", "大学专科", "农村种养加")),
+    ({"民族": " 汉 ", "文化程度": "高中(含中专)", "就业状况": "自主创业"},
+     ("汉族", "高中（含中专）", "个体就业（含自主创业）")),
+])  # fmt: skip
+def test_ethnicity_education_and_employment_accept_names_and_short_forms(
+    cells: dict[str, object], expected: tuple[str, str, str]
+) -> None:
+    person = ok(cells)
+    assert (person.ethnicity, person.education, person.employment_status) == expected
+
+
+def test_absent_columns_leave_ethnicity_education_employment_as_they_are() -> None:
+    person = ok({})
+    assert (person.ethnicity, person.education, person.employment_status) == (None, None, None)
+    blank = ok({"民族": "", "文化程度": None, "就业状况": " "})
+    assert (blank.ethnicity, blank.education, blank.employment_status) == ("", "", "")
+
+
+def test_unknown_ethnicity_education_or_employment_is_reported() -> None:
+    found = dict(errors({"民族": "火星族", "文化程度": "幼儿园", "就业状况": "上班"}))
+    assert "汉族" in found["民族"]
+    assert "小学" in found["文化程度"] and "未就业" in found["就业状况"]
 
 # --------------------------------------------------------------------------------------------
 # Property: never raises, rows stay in range

@@ -6,15 +6,18 @@ from datetime import date
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from canlian.core import audit
 from canlian.core.errors import DomainError
-from canlian.core.idnumbers import build_certificate_number
+from canlian.core.idnumbers import build_certificate_number, mask_id_number
 from canlian.core.models import AuditAction, AuditEvent, User
 from canlian.registry.models import HouseholdStatus, Person
 from canlian.registry.rows import parse_rows
-from canlian.registry.selectors import hardships_of
-from canlian.registry.services import person_save, persons_upsert
-from canlian.registry.tests.factories import make_id_number
+from canlian.registry.selectors import hardships_of, person_history
+from canlian.registry.services import PERSON_FIELDS, person_save, persons_upsert
+from canlian.registry.tests.factories import make_id_number, make_person
 from canlian.registry.tests.helpers import HEADER, parsed, row
 
 
@@ -144,3 +147,96 @@ def test_hardship_flags_on_crafted_households(
         row("多丙", worker, village, head=a, relation="配偶"),
     ]))
     assert hardships_of(Person.objects.get(name="多乙")) == ["一户多残"]
+
+
+def test_created_person_gets_the_audit_row_the_audit_log_writes_for_a_creation(
+    personas: dict[str, User], regions: dict[str, str], ids: dict[str, str]
+) -> None:
+    """DESIGN.md "Security": every write is audited, identifiers masked (DOMAIN.md §7.2)."""
+    persons_upsert(actor=personas["county_staff"], rows=parsed([
+        row("孙一", ids["other"], regions["village_a"], phone="13912345678", category="肢体",
+            grade="二级", dibao="是")]))
+    person = Person.objects.get()
+    event = AuditEvent.objects.get(action=AuditAction.CREATE, object_id=str(person.pk))
+    assert event.changes == audit.created(person, PERSON_FIELDS)
+    assert event.changes["id_number"][1] == mask_id_number(ids["other"])
+    assert (event.actor, event.region_code) == (personas["county_staff"], regions["village_a"])
+
+
+def test_import_writes_history_of_persons_households_and_dibao_periods(
+    personas: dict[str, User], regions: dict[str, str], ids: dict[str, str]
+) -> None:
+    staff = personas["county_staff"]
+    persons_upsert(actor=staff, rows=parsed([
+        row("钱一", ids["head"], regions["village_a"], phone="13912345678", dibao="是"),
+        row("钱二", ids["child"], regions["village_a"], head=ids["head"], relation="子女")]))
+    head, child = Person.objects.get(name="钱一"), Person.objects.get(name="钱二")
+    [created] = head.history.all()
+    assert (created.history_type, created.history_user) == ("+", staff)
+    # The history row is the whole record, identifiers readable like the person's own.
+    assert (created.id_number, created.phone) == (ids["head"], "13912345678")
+    assert created.household_id == head.household_id == child.household_id
+    assert head.household.history.get().head_id == head.pk
+    period = HouseholdStatus.objects.get(household=head.household)
+    assert period.history.get().history_user == staff
+
+
+def test_registered_person_named_as_head_gets_a_household(
+    personas: dict[str, User], regions: dict[str, str], ids: dict[str, str]
+) -> None:
+    """户主身份证号 naming a registered person without a household makes them its head."""
+    head = make_person(region_code=regions["village_a"], name="周户主", head=False,
+                       id_number=ids["head"])
+    assert head.household_id is None
+    persons_upsert(actor=personas["county_staff"], rows=parsed([
+        row("周成员", ids["child"], regions["village_a"], head=ids["head"], relation="子女")]))
+    head.refresh_from_db()
+    member = Person.objects.get(name="周成员")
+    assert head.household_id == member.household_id is not None
+    assert head.household.head_id == head.pk
+    assert head.history.order_by("-history_id").first().household_id == head.household_id
+
+
+def test_upsert_queries_do_not_grow_with_the_number_of_rows(
+    personas: dict[str, User], regions: dict[str, str]
+) -> None:
+    """DESIGN.md "Heavy work": set-based, never a query per person."""
+    def households(count: int) -> list[list[str]]:
+        rows = []
+        for _ in range(count):
+            head, member = make_id_number(date(1960, 1, 1)), make_id_number(date(2000, 1, 1))
+            rows += [row("头", head, regions["village_a"], dibao="是", phone="13912345678"),
+                     row("员", member, regions["village_a"], head=head, relation="子女")]
+        return rows
+
+    def queries(count: int) -> int:
+        rows = parsed(households(count))
+        with CaptureQueriesContext(connection) as captured:
+            persons_upsert(actor=personas["county_staff"], rows=rows)
+        return len(captured)
+
+    assert queries(3) == queries(150)
+
+
+def test_ethnicity_education_and_employment_are_kept_with_their_history(
+    personas: dict[str, User], regions: dict[str, str], ids: dict[str, str]
+) -> None:
+    header = [*HEADER, "民族", "文化程度", "就业状况"]
+    first = parse_rows(header, [[*row("吴一", ids["other"], regions["village_a"]),
+                                 "苗族", "小学", "农村种养加"]]).rows
+    persons_upsert(actor=personas["county_staff"], rows=first)
+    # A file without these columns leaves them as they are.
+    persons_upsert(actor=personas["county_staff"],
+                   rows=parsed([row("吴一", ids["other"], regions["village_a"])]))
+    person = Person.objects.get()
+    assert (person.ethnicity, person.education, person.employment_status) == (
+        "苗族", "小学", "农村种养加")
+    second = parse_rows(header, [[*row("吴一", ids["other"], regions["village_a"]),
+                                  "苗族", "初中", "灵活就业"]]).rows
+    persons_upsert(actor=personas["township_staff"], rows=second)
+    [latest] = person_history(person)[:1]
+    assert {(c["field"], c["old"], c["new"]) for c in latest["changes"]} == {
+        ("文化程度", "小学", "初中"), ("就业状况", "农村种养加", "灵活就业")}
+    event = AuditEvent.objects.get(action=AuditAction.UPDATE)
+    assert event.changes == {"education": ["小学", "初中"],
+                             "employment_status": ["农村种养加", "灵活就业"]}
