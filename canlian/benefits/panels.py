@@ -23,7 +23,7 @@ MY_STEPS = {
     Role.TOWNSHIP_STAFF: (ReviewStep.TOWNSHIP,),
     Role.COUNTY_STAFF: (ReviewStep.COUNTY, ReviewStep.CIVIL_AFFAIRS),
 }
-STEP_TODO_LABELS = {
+STEP_WAITING_LABELS = {
     ReviewStep.TOWNSHIP: "待乡镇（街道）初审的补贴申请",
     ReviewStep.COUNTY: "待县残联审核的补贴申请",
     ReviewStep.CIVIL_AFFAIRS: "待录入民政审定结果的补贴申请",
@@ -47,5 +47,5 @@ def benefits_todos(actor: User) -> list[Todo]:
     counts = (Enrolment.objects.visible_to(actor).filter(status=EnrolmentStatus.PENDING)
               .aggregate(**{step: Count("pk", filter=Q(next_step=step)) for step in steps}))
     url = reverse("benefits:enrolment_list")
-    return [Todo(label=STEP_TODO_LABELS[step], count=counts[step], url=f"{url}?step={step}",
+    return [Todo(label=STEP_WAITING_LABELS[step], count=counts[step], url=f"{url}?step={step}",
                  module="政策与补贴") for step in steps]

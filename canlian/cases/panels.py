@@ -20,7 +20,7 @@ from canlian.registry.models import Person
 
 # Whose home page shows the visit list: the officers who visit a village or a township. A
 # county's whole list is one page away (the due list), not computed on every home page view.
-VISIT_TODO_ROLES = frozenset({Role.VILLAGE_LIAISON, Role.TOWNSHIP_STAFF})
+VISIT_WAITING_ROLES = frozenset({Role.VILLAGE_LIAISON, Role.TOWNSHIP_STAFF})
 
 
 def visits_cases_panel(actor: User, person: Any) -> Panel | None:
@@ -39,7 +39,7 @@ def visits_cases_panel(actor: User, person: Any) -> Panel | None:
 
 def cases_todos(actor: User) -> list[Todo]:
     todos: list[Todo] = []
-    if actor.role in VISIT_TODO_ROLES:
+    if actor.role in VISIT_WAITING_ROLES:
         summary = selectors.due_summary_for(actor=actor)
         waiting = sum(summary[state] for state in due.DueState.OPEN)
         overdue = sum(summary[state] for state in due.DueState.OVERDUE_STATES)
