@@ -15,30 +15,12 @@ from playwright.sync_api import Page, expect
 from canlian.appraisals.models import AppealStatus, AppraisalAppeal, AppraisalResult
 from canlian.appraisals.tests import helpers as h
 from canlian.core.models import User
+from e2e.layout import PHONE, narrow_checks
 from e2e.test_shell_e2e import _sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
-PHONE = {"width": 375, "height": 740}
 
 
-def _fits(page: Page, label: str) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= page.viewport_size["width"], f"{label}: {width}px wide"  # type: ignore[index]
-
-
-def _narrow_checks(page: Page, axe_check: Callable[[str], None], label: str) -> None:
-    """The same page at 320 px, then with the large-text mode, then back to the wide size."""
-    size = page.viewport_size
-    page.set_viewport_size({"width": 320, "height": 640})
-    _fits(page, f"{label} 320px")
-    axe_check(f"{label} 320px")
-    page.get_by_role("button", name="大字模式").click()
-    expect(page.locator("html")).to_contain_class("large-text")
-    _fits(page, f"{label} 大字 320px")
-    axe_check(f"{label} 大字模式")
-    page.get_by_role("button", name="大字模式").click()
-    expect(page.locator("html")).not_to_contain_class("large-text")
-    page.set_viewport_size(size)  # type: ignore[arg-type]
 
 
 def _sign_out(page: Page) -> None:
@@ -69,12 +51,12 @@ def test_quarter_computed_scored_finalised_appealed_and_decided(
     table = page.get_by_role("table", name=re.compile("考核结果"))
     expect(table).to_contain_text("2/3：20.00")
     axe_check("考核结果")
-    _narrow_checks(page, axe_check, "考核结果")
+    narrow_checks(page, axe_check, "考核结果")
     page.get_by_role("link", name="考核方案").click()
     axe_check("考核方案")
     page.get_by_role("link", name="修订考核方案").click()
     axe_check("设置考核方案")
-    _narrow_checks(page, axe_check, "设置考核方案")
+    narrow_checks(page, axe_check, "设置考核方案")
     _sign_out(page)
 
     # Township staff score their officer; a score above the item's maximum names the item.
@@ -88,7 +70,7 @@ def test_quarter_computed_scored_finalised_appealed_and_decided(
     summary = page.get_by_role("alert")
     expect(summary).to_contain_text("“工作纪律与台账资料”的得分须在 0 到 10 分之间")
     axe_check("人工评分（有错误）")
-    _narrow_checks(page, axe_check, "人工评分")  # the display toggles reload the form
+    narrow_checks(page, axe_check, "人工评分")  # the display toggles reload the form
     page.get_by_label(re.compile("政策宣传与需求收集")).fill("9")
     page.get_by_label(re.compile("工作纪律与台账资料")).fill("8.5")
     page.get_by_role("button", name="保存评分").click()
@@ -111,12 +93,12 @@ def test_quarter_computed_scored_finalised_appealed_and_decided(
     page.get_by_role("navigation", name="主菜单").get_by_role("link", name="专职委员考核").click()
     expect(page.get_by_role("heading", level=1, name="我的考核")).to_be_visible()
     axe_check("我的考核")
-    _narrow_checks(page, axe_check, "我的考核")
+    narrow_checks(page, axe_check, "我的考核")
     page.get_by_role("link", name="2026年第3季度").click()
     expect(page.get_by_text("应走访 3 人，已走访 2 人")).to_be_visible()
     expect(page.get_by_text("65.83 分")).to_be_visible()
     axe_check("本人考核结果")
-    _narrow_checks(page, axe_check, "本人考核结果")
+    narrow_checks(page, axe_check, "本人考核结果")
     page.get_by_role("link", name="提出申诉").click()
     page.get_by_role("button", name="提交申诉").click()
     expect(page.get_by_role("alert")).to_contain_text("请填写申诉理由")
@@ -133,7 +115,7 @@ def test_quarter_computed_scored_finalised_appealed_and_decided(
     page.get_by_role("link", name=re.compile(f"{liaison.name}.*的申诉")).click()
     page.get_by_role("link", name="处理申诉").click()
     axe_check("处理申诉")
-    _narrow_checks(page, axe_check, "处理申诉")
+    narrow_checks(page, axe_check, "处理申诉")
     page.get_by_label("申诉成立，调整得分").check()
     page.get_by_label("调整后得分").fill("85")
     page.get_by_label("处理意见").fill("核对电话记录属实，补计走访。")

@@ -16,29 +16,12 @@ from canlian.cases.models import Case, CaseStatus, VisitDraft
 from canlian.cases.tests.helpers import disabled, federations
 from canlian.core.crypto import blind_index
 from canlian.core.models import User
+from e2e.layout import PHONE, fits, narrow_checks
 from e2e.test_shell_e2e import _sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
-PHONE = {"width": 375, "height": 740}
 
 
-def _fits(page: Page, label: str) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= page.viewport_size["width"], f"{label}: {width}px wide"  # type: ignore[index]
-
-
-def _narrow_checks(page: Page, axe_check: Callable[[str], None], label: str) -> None:
-    """The same page at 320 px, then with the large-text mode, then back to the phone size."""
-    page.set_viewport_size({"width": 320, "height": 640})
-    _fits(page, f"{label} 320px")
-    axe_check(f"{label} 320px")
-    page.get_by_role("button", name="大字模式").click()
-    expect(page.locator("html")).to_contain_class("large-text")
-    _fits(page, f"{label} 大字 320px")
-    axe_check(f"{label} 大字模式")
-    page.get_by_role("button", name="大字模式").click()
-    expect(page.locator("html")).not_to_contain_class("large-text")
-    page.set_viewport_size(PHONE)
 
 
 def test_liaison_visit_becomes_a_case_township_closes_it_resident_rates_it(
@@ -59,7 +42,7 @@ def test_liaison_visit_becomes_a_case_township_closes_it_resident_rates_it(
     page.get_by_role("navigation", name="主菜单").get_by_role("link", name="走访与诉求").click()
     expect(page.get_by_role("heading", level=1, name="走访待办")).to_be_visible()
     axe_check("走访待办")
-    _narrow_checks(page, axe_check, "走访待办")
+    narrow_checks(page, axe_check, "走访待办")
     page.get_by_role("link", name=re.compile("登记走访.*王秀兰")).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("王秀兰")
     axe_check("登记走访")
@@ -73,7 +56,7 @@ def test_liaison_visit_becomes_a_case_township_closes_it_resident_rates_it(
     page.reload()
     expect(page.get_by_label("见到的人")).to_have_value("本人、女儿")
     expect(page.get_by_label("有辅具需求")).to_be_checked()
-    _narrow_checks(page, axe_check, "登记走访")
+    narrow_checks(page, axe_check, "登记走访")
 
     # An incomplete submission names the field; then the visit is recorded.
     page.get_by_label("辅具需求说明").fill("")
@@ -93,7 +76,7 @@ def test_liaison_visit_becomes_a_case_township_closes_it_resident_rates_it(
     case = Case.objects.get(person=person)
     assert case.responsible_unit == township_unit
     axe_check("诉求详情（专职委员）")
-    _narrow_checks(page, axe_check, "诉求详情")
+    narrow_checks(page, axe_check, "诉求详情")
     page.get_by_role("button", name="退出").click()
 
     # Township staff accept, start and conclude it with a reply.
@@ -125,7 +108,7 @@ def test_liaison_visit_becomes_a_case_township_closes_it_resident_rates_it(
     page.get_by_role("link", name=case.title).click()
     expect(page.get_by_role("note")).to_contain_text("已为您适配轮椅一辆")
     axe_check("诉求进度（居民）")
-    _narrow_checks(page, axe_check, "诉求进度（居民）")
+    narrow_checks(page, axe_check, "诉求进度（居民）")
     page.get_by_text("满意", exact=True).click()
     page.get_by_role("button", name="提交评价").click()
     expect(page.get_by_text("感谢您的评价")).to_be_visible()
@@ -143,7 +126,7 @@ def test_resident_submits_a_help_request_on_a_narrow_screen(
     _sign_in(page, base, personas["resident"].username)
     page.goto(f"{base}/portal/requests/new/")
     axe_check("提交求助")
-    _fits(page, "提交求助 320px")
+    fits(page, "提交求助 320px")
     page.get_by_role("button", name="提交", exact=True).click()
     expect(page.get_by_role("alert")).to_contain_text("事项类别")
     axe_check("提交求助错误提示")
@@ -155,5 +138,5 @@ def test_resident_submits_a_help_request_on_a_narrow_screen(
     page.get_by_role("button", name="提交", exact=True).click()
     expect(page.get_by_text("已提交，编号")).to_be_visible()
     axe_check("求助详情")
-    _fits(page, "求助详情 320px")
+    fits(page, "求助详情 320px")
     assert Case.objects.get().source == "help"

@@ -18,14 +18,11 @@ from canlian.crosscheck.survey import questionnaire_load
 from canlian.crosscheck.tests.helpers import mistype
 from canlian.registry.models import Person
 from canlian.registry.tests.factories import make_person
+from e2e.layout import fits
 from e2e.test_shell_e2e import _sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-
-def _fits(page: Page, label: str) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= page.viewport_size["width"], f"{label}: {width}px wide"  # type: ignore[index]
 
 
 def test_import_review_confirm_dismiss_and_candidates(
@@ -104,10 +101,10 @@ def test_liaison_collects_the_annual_update_on_a_phone(
     _sign_in(page, base, personas["village_liaison"].username)
     page.goto(f"{base}/crosscheck/")
     expect(page.get_by_role("heading", level=1, name="年度动态更新")).to_be_visible()
-    _fits(page, "动态更新 320px")
+    fits(page, "动态更新 320px")
     axe_check("动态更新（专职委员）")
     page.get_by_role("link", name="王五").click()
-    _fits(page, "答卷 320px")
+    fits(page, "答卷 320px")
     axe_check("答卷")
     page.get_by_role("radio", name="电话").check()
     page.get_by_role("group", name=re.compile("R0 本人现状")).get_by_label("1. 正常").check()
