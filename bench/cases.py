@@ -322,14 +322,9 @@ def _main(argv: list[str]) -> None:
     parser.add_argument("--persons", type=int, default=None)
     parser.add_argument("--cases", type=int, default=None)
     args = parser.parse_args(argv[1:])
-    os.environ["DATABASE_URL"] = os.environ.get(
-        "BENCH_DATABASE_URL", f"sqlite:///{ROOT / 'var' / 'bench.sqlite3'}")
-    import django
+    from registry import standalone_setup  # bench/registry.py
 
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    standalone_setup()
     bench_cases(args.persons, args.cases)
 
 

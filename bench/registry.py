@@ -65,6 +65,17 @@ def _setup() -> None:
     django.setup()
 
 
+def standalone_setup() -> None:
+    """A benchmark run on its own: the benchmark database of bench/run.py (never the demo
+    database), set up and migrated."""
+    os.environ["DATABASE_URL"] = os.environ.get(
+        "BENCH_DATABASE_URL", f"sqlite:///{ROOT / 'var' / 'bench.sqlite3'}")
+    _setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
 def clear_registry() -> None:
     """Empty the registry tables (persons, households, statuses and their history)."""
     from django.db import connection, transaction
@@ -430,17 +441,11 @@ def _main(argv: list[str]) -> None:
     if args.child_import:  # the child of bench_import, with its parent's DATABASE_URL
         print(json.dumps(import_in_this_process(args.child_import)))
         return
-    # On its own: the benchmark database of bench/run.py, never the demo database.
-    os.environ["DATABASE_URL"] = os.environ.get(
-        "BENCH_DATABASE_URL", f"sqlite:///{ROOT / 'var' / 'bench.sqlite3'}")
     if args.persons is not None:
         os.environ["BENCH_SEARCH_PERSONS"] = str(args.persons)
     if args.explain:
         os.environ["BENCH_EXPLAIN"] = "1"
-    _setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    standalone_setup()
     if args.which in ("all", "import"):
         bench_import(args.rows)
     if args.which in ("all", "search"):
