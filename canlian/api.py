@@ -13,6 +13,7 @@ from canlian.cases.api import router as cases_router
 from canlian.certificates.api import router as certificates_router
 from canlian.core.api import router as core_router
 from canlian.core.api_auth import API_AUTH
+from canlian.crosscheck.api import router as crosscheck_router
 from canlian.organizations.api import router as organizations_router
 from canlian.registry.api import router as registry_router
 
@@ -46,6 +47,7 @@ api.add_router("/", benefits_router)
 api.add_router("/", organizations_router)
 api.add_router("/", cases_router)
 api.add_router("/", appraisals_router)
+api.add_router("/", crosscheck_router)
 
 
 @api.exception_handler(Http404)

@@ -3,9 +3,8 @@ audited), dismiss with a reason, accept or reject a near-match candidate.
 
 Nothing changes the registry or an enrolment without a person confirming; a county_admin may
 confirm a whole class of exact matches at once (issue #8 §3), which is the same per-finding
-confirmation, each audited. The registry has no service for household status periods, so the
-two small ones it needs live here (`household_status_open` / `household_status_close`): they
-write the period with its history row and an audit row, as the registry's own writes do.
+confirmation, each audited. Registry changes (death, moving out, household status periods) go
+through the registry's own services, which write the history and audit rows.
 """
 
 from __future__ import annotations
@@ -40,64 +39,18 @@ from canlian.crosscheck.models import (
 )
 from canlian.crosscheck.permissions import can_confirm, can_confirm_class
 from canlian.crosscheck.policies import status_policies
-from canlian.registry.models import HouseholdStatus, LivingStatus, Person
-from canlian.registry.services import person_certificate_set
+from canlian.registry.models import LivingStatus, Person
+from canlian.registry.services import (
+    household_status_close,
+    household_status_open,
+    person_living_status_set,
+)
 
 STATUS_LABELS = dict(StatusKind.choices)
 
 
 def _day(value: object) -> date:
     return date.fromisoformat(str(value)[:10])
-
-
-# ------------------------------------------------------------------ household status periods
-
-def household_status_open(*, actor: User, person: Person, kind: str, start_month: date,
-                          end_month: date | None, note: str = "",
-                          request: HttpRequest | None = None) -> HouseholdStatus:
-    """Record a 低保 / 特困 / orphan / work-injury period of the person's household."""
-    if not in_jurisdiction(actor, person.region_id):
-        raise DomainError("jurisdiction", "该人员不在您的管辖范围内。")
-    if person.household_id is None:
-        raise DomainError("no_household", "此人未登记家庭户，请先在基础库中登记家庭户后再处理。")
-    label = STATUS_LABELS.get(kind, kind)
-    overlapping = HouseholdStatus.objects.filter(
-        Q(household_id=person.household_id), Q(kind=kind),
-        Q(end_month__isnull=True) | Q(end_month__gte=start_month))
-    if end_month is not None:
-        overlapping = overlapping.filter(start_month__lte=end_month)
-    if overlapping.exists():
-        raise DomainError("overlap", f"该家庭已有与此重叠的{label}期间，请在基础库中核对。")
-    status = HouseholdStatus(household_id=person.household_id, kind=kind,
-                             start_month=start_month, end_month=end_month, note=note[:200])
-    status._history_user = actor  # type: ignore[attr-defined]  # simple-history's who
-    status.save()
-    audit.audit_record(actor=actor, action=AuditAction.CREATE, obj=status,
-                       region_code=person.region_id, summary=f"登记{label}期间",
-                       changes=audit.created(status, ["kind", "start_month", "end_month",
-                                                      "note"]), request=request)
-    return status
-
-
-def household_status_close(*, actor: User, person: Person, kind: str, end_month: date,
-                           request: HttpRequest | None = None) -> list[HouseholdStatus]:
-    """End the household's period(s) of `kind` still running after `end_month`."""
-    if not in_jurisdiction(actor, person.region_id):
-        raise DomainError("jurisdiction", "该人员不在您的管辖范围内。")
-    running = list(HouseholdStatus.objects.select_for_update().filter(
-        Q(household_id=person.household_id), Q(kind=kind), Q(start_month__lte=end_month),
-        Q(end_month__isnull=True) | Q(end_month__gt=end_month)))
-    label = STATUS_LABELS.get(kind, kind)
-    for status in running:
-        before = audit.snapshot(status, ["end_month"])
-        status.end_month = end_month
-        status._history_user = actor  # type: ignore[attr-defined]
-        status.save(update_fields=["end_month"])
-        audit.audit_record(actor=actor, action=AuditAction.UPDATE, obj=status,
-                           region_code=person.region_id, summary=f"结束{label}期间",
-                           changes=audit.diff(before, audit.snapshot(status, ["end_month"])),
-                           request=request)
-    return running
 
 
 # ------------------------------------------------------------------ what each kind applies
@@ -119,13 +72,11 @@ def _enrolment(finding: Finding) -> Enrolment:
 
 
 def _living(actor: User, finding: Finding, status: str, request: HttpRequest | None) -> str:
-    person = _person(finding)
     on = _day(finding.detail["event_on"])
     word = "死亡" if status == LivingStatus.DECEASED else "户籍迁出"
-    person_certificate_set(actor=actor, person=person,
-                           changes={"living_status": status, "living_status_on": on},
-                           summary=f"数据比对：登记{word}（{finding.dataset.source}）"[:200],
-                           request=request)
+    person_living_status_set(actor=actor, person=_person(finding), status=status, on_date=on,
+                             summary=f"数据比对：登记{word}（{finding.dataset.source}）",
+                             request=request)
     return f"基础库已登记{word}，日期 {on:%Y年%m月%d日}"
 
 

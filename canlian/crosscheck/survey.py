@@ -35,12 +35,11 @@ from canlian.crosscheck.models import (
     SurveyResponse,
 )
 from canlian.crosscheck.permissions import can_review_survey
-from canlian.crosscheck.services import household_status_open
 from canlian.registry.forms import person_payload
 from canlian.registry.models import HouseholdStatus, LivingStatus, Person
 from canlian.registry.rows import COLUMNS as REGISTRY_COLUMNS
 from canlian.registry.rows import RowError, parse_rows
-from canlian.registry.services import person_save
+from canlian.registry.services import household_status_open, person_save
 
 FORMAT = "canlian-questionnaire/1"
 TYPES = frozenset({"choice", "multi", "text", "number", "date"})

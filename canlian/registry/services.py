@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -23,7 +24,13 @@ from canlian.core.crypto import blind_index
 from canlian.core.errors import DomainError
 from canlian.core.models import AuditAction, User
 from canlian.core.permissions import in_jurisdiction
-from canlian.registry.models import LivingStatus, Person
+from canlian.registry.models import (
+    Household,
+    HouseholdStatus,
+    HouseholdStatusKind,
+    LivingStatus,
+    Person,
+)
 from canlian.registry.rows import PersonRow
 from canlian.registry.upsert import (  # noqa: F401  (the public names of the write path)
     CHUNK,
@@ -132,3 +139,126 @@ def person_certificate_set(*, actor: User, person: Person, changes: dict[str, An
                        changes=audit.diff(before, audit.snapshot(locked, before)),
                        request=request)
     return locked
+
+
+# ------------------------------------------------------------------ living status
+
+# The events that end a person's place in the county's registry, and their words.
+LIVING_STATUS_EVENTS: dict[str, str] = {LivingStatus.DECEASED: "死亡",
+                                        LivingStatus.MOVED_OUT: "户籍迁出"}
+
+
+@transaction.atomic
+def person_living_status_set(*, actor: User, person: Person, status: str, on_date: date,
+                             summary: str = "", request: HttpRequest | None = None) -> Person:
+    """Record a death or a hukou move out of the county, with the date it happened.
+
+    DOMAIN.md §0.3: a person is enrolable in month M only if alive, with hukou in the county, at
+    the start of M, and payment stops from the month after the death or the move; so the date
+    is required and is what the benefits rules read. As the import checks a 死亡日期: not in
+    the future, not before birth. A person recorded dead does not move out afterwards.
+    Recording the same status and date again changes nothing; otherwise one history row (who,
+    when) and one audit row (old → new).
+    """
+    word = LIVING_STATUS_EVENTS.get(status)
+    if word is None:
+        raise DomainError("living_status", "只能登记死亡或户籍迁出。", field="living_status")
+    locked = Person.objects.select_for_update().get(pk=person.pk)
+    if not in_jurisdiction(actor, locked.region_id):
+        raise DomainError("jurisdiction", "该人员不在您的管辖范围内。")
+    if on_date > timezone.localdate():
+        raise DomainError("future", f"{word}日期不能晚于今天。", field="living_status_on")
+    if on_date < locked.birth_date:
+        raise DomainError("before_birth", f"{word}日期不能早于出生日期。",
+                          field="living_status_on")
+    if locked.living_status == LivingStatus.DECEASED and status == LivingStatus.MOVED_OUT:
+        raise DomainError("deceased", "该人员已登记死亡，不能再登记户籍迁出。",
+                          field="living_status")
+    if (locked.living_status, locked.living_status_on) == (status, on_date):
+        return locked
+    before = audit.snapshot(locked, ["living_status", "living_status_on"])
+    locked.living_status, locked.living_status_on = status, on_date
+    locked._history_user = actor  # type: ignore[attr-defined]  # simple-history's who
+    locked.save(update_fields=["living_status", "living_status_on", "updated_at"])
+    audit.audit_record(actor=actor, action=AuditAction.UPDATE, obj=locked,
+                       summary=summary or f"登记{word}",
+                       changes=audit.diff(before, audit.snapshot(locked, before)),
+                       request=request)
+    return locked
+
+
+# ------------------------------------------------------------------ household status periods
+
+HOUSEHOLD_STATUS_LABELS = dict(HouseholdStatusKind.choices)
+
+
+def _household_for_status(actor: User, person: Person, kind: str) -> tuple[Household, str]:
+    """The person's household, locked (its periods change one writer at a time), and the
+    status's label; refusals as the registry words them."""
+    label = HOUSEHOLD_STATUS_LABELS.get(kind)
+    if label is None:
+        raise DomainError("kind", "未知的家庭保障类型。", field="kind")
+    if not in_jurisdiction(actor, person.region_id):
+        raise DomainError("jurisdiction", "该人员不在您的管辖范围内。")
+    household = (Household.objects.select_for_update().filter(pk=person.household_id).first()
+                 if person.household_id is not None else None)
+    if household is None:
+        raise DomainError("no_household", "此人未登记家庭户，请先在基础库中登记家庭户后再处理。")
+    return household, label
+
+
+@transaction.atomic
+def household_status_open(*, actor: User, person: Person, kind: str, start_month: date,
+                          end_month: date | None = None, note: str = "",
+                          request: HttpRequest | None = None) -> HouseholdStatus:
+    """Record a 低保 / 特困 / orphan guarantee / work-injury care period of the person's
+    household, in whole months (inclusive; `end_month` None = still running).
+
+    DOMAIN.md §0.3 reads statuses per month ("the household is in 低保 in M"), so periods of one
+    kind never overlap: an overlapping one is refused, not merged. One history row and one
+    audit row.
+    """
+    household, label = _household_for_status(actor, person, kind)
+    start_month = start_month.replace(day=1)
+    end_month = end_month.replace(day=1) if end_month is not None else None
+    if end_month is not None and end_month < start_month:
+        raise DomainError("period_order", "终止月份不能早于起始月份。", field="end_month")
+    overlapping = HouseholdStatus.objects.filter(
+        Q(household=household), Q(kind=kind),
+        Q(end_month__isnull=True) | Q(end_month__gte=start_month))
+    if end_month is not None:
+        overlapping = overlapping.filter(start_month__lte=end_month)
+    if overlapping.exists():
+        raise DomainError("overlap", f"该家庭已有与此重叠的{label}期间，请在基础库中核对。")
+    status = HouseholdStatus(household=household, kind=kind, start_month=start_month,
+                             end_month=end_month, note=note[:200])
+    status._history_user = actor  # type: ignore[attr-defined]  # simple-history's who
+    status.save()
+    audit.audit_record(actor=actor, action=AuditAction.CREATE, obj=status,
+                       region_code=person.region_id, summary=f"登记{label}期间",
+                       changes=audit.created(status, ["kind", "start_month", "end_month",
+                                                      "note"]), request=request)
+    return status
+
+
+@transaction.atomic
+def household_status_close(*, actor: User, person: Person, kind: str, end_month: date,
+                           request: HttpRequest | None = None) -> list[HouseholdStatus]:
+    """End the household's period(s) of `kind` still running after `end_month` (its last
+    month, inclusive). A period starting after `end_month` is left alone; nothing running
+    changes nothing. Each period closed gets a history row and an audit row."""
+    household, label = _household_for_status(actor, person, kind)
+    end_month = end_month.replace(day=1)
+    running = list(HouseholdStatus.objects.filter(
+        Q(household=household), Q(kind=kind), Q(start_month__lte=end_month),
+        Q(end_month__isnull=True) | Q(end_month__gt=end_month)).order_by("start_month"))
+    for status in running:
+        before = audit.snapshot(status, ["end_month"])
+        status.end_month = end_month
+        status._history_user = actor  # type: ignore[attr-defined]
+        status.save(update_fields=["end_month"])
+        audit.audit_record(actor=actor, action=AuditAction.UPDATE, obj=status,
+                           region_code=person.region_id, summary=f"结束{label}期间",
+                           changes=audit.diff(before, audit.snapshot(status, ["end_month"])),
+                           request=request)
+    return running

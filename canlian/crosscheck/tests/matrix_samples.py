@@ -1,4 +1,4 @@
-"""Jurisdiction-matrix samples for the cross-check pages (see
+"""Jurisdiction-matrix samples for the cross-check pages and API operations (see
 canlian/tests/test_jurisdiction_matrix.py): inside is the persona's village (village A for
 county and township roles), outside is 汉阴县 (another county)."""
 
@@ -115,10 +115,22 @@ def _proposal(actor: User, p: dict[str, User]) -> tuple[Kwargs, Kwargs | None]:
     return {"proposal_id": inside.pk}, {"proposal_id": outside.pk}
 
 
+def _with_body(body: Kwargs, pair: tuple[Kwargs, Kwargs | None]) -> tuple[Kwargs, Kwargs | None]:
+    inside, outside = pair
+    return {**inside, "_body": body}, (None if outside is None else {**outside, "_body": body})
+
+
 SAMPLES = {
     "crosscheck:finding_detail": _finding,
     "crosscheck:dataset_detail": _dataset_sample,
     "crosscheck:candidate_decide": _candidate,
     "crosscheck:survey_person": _survey_person,
     "crosscheck:proposal_decide": _proposal,
+    "api:crosscheck_dataset_detail": _dataset_sample,
+    "api:crosscheck_finding_detail": _finding,
+    "api:crosscheck_finding_confirm": lambda a, p: _with_body({}, _finding(a, p)),
+    "api:crosscheck_finding_dismiss": lambda a, p: _with_body({"reason": "部门数据有误"},
+                                                             _finding(a, p)),
+    "api:crosscheck_candidate_accept": _candidate,
+    "api:crosscheck_candidate_reject": _candidate,
 }

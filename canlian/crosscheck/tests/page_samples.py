@@ -1,5 +1,5 @@
-"""Page samples of the cross-check app: every parametrised page is in matrix_samples (the app
-has no API router); this module exists so the matrix finds the app's page samples by name."""
+"""Page samples of the cross-check app: every parametrised page and API operation is in
+matrix_samples; this module exists so the matrix finds the app's page samples by name."""
 
 from __future__ import annotations
 
