@@ -7,8 +7,10 @@ bench's, reused when the count matches) against BENCH_CROSSCHECK_ROWS list rows 
 many as persons), a mix of two department files written as CSV:
 - 死亡人员 (30 % of the rows): one row in ten is a registry person, 1 % of those with a mistyped
   digit (near-match candidates), the rest are other residents of the county;
-- 低保/特困 (70 %): one row in three is a registry person (most already recorded, some newly
-  started, some ended, a few 特困), the rest other residents.
+- 低保/特困 (70 %): one row in three is a registry person — nine in ten of them already
+  recorded in 低保 (the list and the registry mostly agree), one in ten new to the registry
+  (a 待纳入 finding); one in twenty ended last month, one in fifty 特困 — the rest other
+  residents.
 Timed, per file, through the real service (`dataset_import`: row checks and blind index per
 row in forked workers, staging COPY, match, near candidates, findings by INSERT … SELECT), with
 its phases (stage_list = checks + HMAC + COPY + ANALYZE); then the
@@ -145,19 +147,30 @@ def write_lists(directory: Path, rows: int, month: date) -> tuple[Path, Path, di
     """The two department files; registry persons are read back (decrypted) from the
     database, the rest generated."""
     from canlian.benefits.months import add_months
-    from canlian.registry.models import Person
+    from canlian.registry.models import HouseholdStatus, Person
 
     rng = random.Random(8)
     deaths_n = rows * 3 // 10
     dibao_n = rows - deaths_n
-    wanted = deaths_n // 10 + dibao_n // 3
-    people = list(Person.objects.order_by("pk")
-                  .values_list("name", "id_number")[:wanted])
-    rng.shuffle(people)
-    registry_deaths, registry_dibao = people[:deaths_n // 10], people[deaths_n // 10:]
+    # 民政's list and the registry mostly agree (the registry took last month's list): nine in
+    # ten of the list's registry persons are already recorded in 低保 (those the generator put
+    # there), one in ten is new to the registry.
+    wanted = dibao_n // 3
+    in_dibao = HouseholdStatus.objects.active_in_month(month).filter(kind="dibao").values(
+        "household_id")
+    recorded = list(Person.objects.filter(household_id__in=in_dibao).order_by("pk")
+                    .values_list("name", "id_number")[:wanted * 9 // 10])
+    taken = {number for _, number in recorded}
+    others = [p for p in Person.objects.exclude(household_id__in=in_dibao).order_by("pk")
+              .values_list("name", "id_number")[:deaths_n // 10 + wanted - len(recorded)]
+              if p[1] not in taken]
+    rng.shuffle(others)
+    registry_deaths = others[:deaths_n // 10]
+    registry_dibao = recorded + others[deaths_n // 10:]
+    rng.shuffle(registry_dibao)
     counts = {"deaths_registry": len(registry_deaths), "dibao_registry": len(registry_dibao),
-              "near": 0}
-    seen = {number for _, number in people}
+              "dibao_recorded": len(recorded), "near": 0}
+    seen = {number for _, number in recorded + others}
 
     def other() -> str:
         while (number := _other_id(rng)) in seen:
@@ -188,10 +201,8 @@ def write_lists(directory: Path, rows: int, month: date) -> tuple[Path, Path, di
         writer.writerow(["姓名", "身份证号", "户主身份证号", "保障类别", "起始年月", "终止年月"])
         for i, (name, number) in enumerate(registry_dibao):
             category, begin, end = "农村低保", start, None
-            if i % 10 == 1:
-                begin = add_months(month, -1)  # started last month: likely not recorded
-            elif i % 20 == 2:
-                end = ended
+            if i % 20 == 2:
+                end = ended  # ended last month: the registry still has it open
             elif i % 50 == 3:
                 category = "特困供养"
             writer.writerow([name, number, number, category, f"{begin:%Y-%m}",

@@ -15,11 +15,14 @@ from django.db.models import QuerySet
 
 
 def insert_from_select(model: type[models.Model], queryset: QuerySet[Any],
-                       columns: Mapping[str, Any]) -> int:
+                       columns: Mapping[str, Any], *, ignore_conflicts: bool = False) -> int:
     """Insert one row into `model` per row of `queryset`; `columns` maps each target field name
     to an expression over the queryset's model (F(), Value(), Case(), Subquery() …).
 
-    Returns the number of rows inserted.
+    With `ignore_conflicts`, a row a unique constraint already holds is skipped (ON CONFLICT DO
+    NOTHING: one probe of the unique index per row, where a NOT EXISTS subquery is planned on
+    the table's statistics — stale in the middle of a large import). Returns the number of rows
+    inserted.
     """
     aliases = {f"_ins_{i}": expression for i, expression in enumerate(columns.values())}
     selected = queryset.annotate(**aliases).values(*aliases)
@@ -32,8 +35,13 @@ def insert_from_select(model: type[models.Model], queryset: QuerySet[Any],
     connection = connections[selected.db]
     quote = connection.ops.quote_name
     target = ", ".join(quote(meta.get_field(fields[alias]).column) for alias in order)
+    sql = f"INSERT INTO {quote(meta.db_table)} ({target}) {select_sql}"
+    if ignore_conflicts:
+        # The SELECT wrapped with a WHERE: SQLite's parser needs one before ON CONFLICT.
+        sql = (f"INSERT INTO {quote(meta.db_table)} ({target}) "  # noqa: S608
+               f"SELECT * FROM ({select_sql}) AS selected WHERE true ON CONFLICT DO NOTHING")
     with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {quote(meta.db_table)} ({target}) {select_sql}", params)
+        cursor.execute(sql, params)
         return int(cursor.rowcount)
 
 

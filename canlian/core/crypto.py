@@ -11,6 +11,7 @@ generation, so keys can be rotated by adding ``v2`` without rewriting every row 
 from __future__ import annotations
 
 import base64
+import hashlib
 import os
 from functools import cache
 from typing import Any
@@ -70,11 +71,32 @@ def decrypt(stored: str) -> str:
         raise DecryptionError("ciphertext failed authentication") from exc
 
 
+_SM3_BLOCK = 64
+
+
+@cache
+def _hmac_sm3_states() -> tuple[Any, Any] | None:
+    """HMAC's inner and outer SM3 states after absorbing the padded key (RFC 2104), or None
+    when this OpenSSL's hashlib has no SM3. Copying them saves two of the four hash blocks and
+    the HMAC object of every blind index: millions per import."""
+    if "sm3" not in hashlib.algorithms_available:
+        return None
+    key = _key("BLIND_INDEX_KEY", 32).ljust(_SM3_BLOCK, b"\0")
+    return (hashlib.new("sm3", bytes(b ^ 0x36 for b in key)),
+            hashlib.new("sm3", bytes(b ^ 0x5C for b in key)))
+
+
 def blind_index(value: str) -> str:
     """Keyed HMAC-SM3 of an already-normalised value, hex; equal inputs give equal indexes."""
-    mac = hmac.HMAC(_key("BLIND_INDEX_KEY", 32), hashes.SM3())
-    mac.update(value.encode("utf-8"))
-    return mac.finalize().hex()
+    states = _hmac_sm3_states()
+    if states is None:
+        mac = hmac.HMAC(_key("BLIND_INDEX_KEY", 32), hashes.SM3())
+        mac.update(value.encode("utf-8"))
+        return mac.finalize().hex()
+    inner, outer = states[0].copy(), states[1].copy()
+    inner.update(value.encode("utf-8"))
+    outer.update(inner.digest())
+    return outer.hexdigest()
 
 
 class EncryptedCharField(models.TextField):

@@ -20,6 +20,7 @@ from canlian.benefits.months import month_start
 from canlian.core import audit
 from canlian.core.errors import DomainError
 from canlian.core.models import AuditAction, User
+from canlian.core.tables import gc_paused
 from canlian.crosscheck.findings import findings_refresh
 from canlian.crosscheck.matching import candidates_find, rows_match
 from canlian.crosscheck.models import Dataset, DatasetKind, DatasetRow, Finding
@@ -94,6 +95,16 @@ def dataset_import(*, actor: User, kind: str, source: str, filename: str,
                    reference_month: date | None = None, today: date | None = None,
                    on_progress: Callable[[int], None] | None = None) -> ImportReport:
     """Check, keep, match and find. Any bad row: nothing is written, every error reported."""
+    with gc_paused():
+        return _dataset_import(actor=actor, kind=kind, source=source, filename=filename,
+                               header=header, rows=rows, reference_month=reference_month,
+                               today=today, on_progress=on_progress)
+
+
+def _dataset_import(*, actor: User, kind: str, source: str, filename: str,
+                    header: Sequence[Any], rows: Sequence[Sequence[Any]],
+                    reference_month: date | None, today: date | None,
+                    on_progress: Callable[[int], None] | None) -> ImportReport:
     _check_actor(actor)
     if kind not in DatasetKind.values:
         raise DomainError("kind", "未知的数据类型。", field="kind")

@@ -233,15 +233,15 @@ def _refresh(kind: str, dataset: Dataset, current: QuerySet[Any]) -> int:
         status=FindingStatus.OBSOLETE, decided_at=now, decision_note="重新比对时已不成立")
     mine.filter(status=FindingStatus.OBSOLETE).filter(holds).update(
         status=FindingStatus.OPEN, decided_at=None, decision_note="")
-    new = current.exclude(Exists(Finding.objects.filter(
-        kind=kind, subject_index=OuterRef("_subject"), evidence_key=OuterRef("_key"))))
-    return insert_from_select(Finding, new.order_by(), {
+    # What the unique (kind, subject, evidence) key already holds — from this list or an
+    # earlier one — is skipped by the insert itself.
+    return insert_from_select(Finding, current.order_by(), {
         "kind": Value(kind), "dataset": Value(dataset.pk), "row": F("pk"),
         "person": F("person_id"), "region_code": F("_region"), "subject_index": F("_subject"),
         "evidence_key": F("_key"), "match": F("match"), "detail": F("_detail"),
         "status": Value(FindingStatus.OPEN), "created_at": Value(now),
         "decision_note": Value(""),
-    })
+    }, ignore_conflicts=True)
 
 
 def findings_refresh(dataset: Dataset) -> dict[str, int]:

@@ -87,12 +87,15 @@ class DatasetRow(models.Model):
 
     Lean on purpose: a list of a million rows is COPYed in and then matched by one UPDATE, and
     every index is written for every row. Rows are only ever read by dataset: the dataset is
-    indexed, and its matched rows (a partial index the match fills). The person link has no
-    database constraint (registry persons are never deleted; the RI check per matched row was
-    a large share of the match at 1,000,000 rows).
+    indexed, and its matched rows (a partial index the match fills). Neither link has a
+    database constraint: the rows are written only by staging, in the transaction that creates
+    their dataset, and registry persons are never deleted. The deferred check per row of the
+    dataset link cost 7 s at commit for 1,000,000 rows (bench/crosscheck.py), as much as the
+    match; the person link's check was a large share of the match.
     """
 
-    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="rows")
+    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, db_constraint=False,
+                                related_name="rows")
     row_number = models.PositiveIntegerField("行号")
     name = models.CharField("姓名", max_length=50)
     id_index = models.CharField(max_length=64)
@@ -195,10 +198,13 @@ class FindingQuerySet(JurisdictionQuerySet):
 class Finding(models.Model):
     kind = models.CharField("发现类型", max_length=20, choices=FindingKind.choices)
     # Indexed by (dataset, kind, status) below; the row is only ever read through a finding.
+    # No database constraint on the list links: findings are copied only from the dataset's
+    # own rows (findings.py, INSERT … SELECT), so they hold by construction, and a deferred
+    # check per finding would run at the commit of every large import.
     dataset = models.ForeignKey(Dataset, verbose_name="数据来源", on_delete=models.CASCADE,
-                                db_index=False, related_name="findings")
+                                db_index=False, db_constraint=False, related_name="findings")
     row = models.ForeignKey(DatasetRow, on_delete=models.CASCADE, db_index=False,
-                            related_name="findings")
+                            db_constraint=False, related_name="findings")
     person = models.ForeignKey(Person, verbose_name="人员", null=True, blank=True,
                                on_delete=models.PROTECT, related_name="+")
     # Village (or the list's management area) the finding belongs to: scoping and grouping.

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
@@ -107,142 +107,124 @@ def header_columns(kind: str, cells: Sequence[object]) -> tuple[dict[str, int], 
     return columns, errors
 
 
-class _Cells:
-    def __init__(self, number: int, cells: Sequence[object], columns: dict[str, int]) -> None:
-        self.number, self.cells, self.columns = number, cells, columns
-        self.errors: list[RowError] = []
-
-    def raw(self, column: str) -> object:
-        index = self.columns.get(column)
-        return self.cells[index] if index is not None and index < len(self.cells) else None
-
-    def text(self, column: str) -> str:
-        return _text(self.raw(column))
-
-    def error(self, column: str, message: str) -> None:
-        self.errors.append(RowError(self.number, column, message))
+# Cell checks. Each is a pure function of the cell (and of the list's `today`) returning the
+# value or the Chinese problem, so a list's repeated cells — dates, months, 保障类别, sources,
+# names — are checked once per chunk and then looked up (`_Reader`).
 
 
-def _name(cells: _Cells) -> str:
-    name = "".join(cells.text(NAME).split())
+class Problem(str):
+    """A cell's problem (the Chinese message), as opposed to its value."""
+
+
+def _name_cell(value: object) -> str:
+    name = "".join(_text(value).split())
     if not name:
-        cells.error(NAME, "请填写姓名")
-    elif len(name) > MAX_NAME:
-        cells.error(NAME, f"姓名不能超过 {MAX_NAME} 个字")
+        return Problem("请填写姓名")
+    if len(name) > MAX_NAME:
+        return Problem(f"姓名不能超过 {MAX_NAME} 个字")
     return name
 
 
-def _id_number(cells: _Cells, column: str, today: date, *, required: bool
-               ) -> tuple[str, bool, date | None] | None:
-    """(number, check character right, birth date) or None with an error."""
-    value = cells.raw(column)
+Identity = tuple[str, bool, "date | None"]  # number, check character right, birth date
+
+
+def _id_cell(value: object, column: str, today: date, *, required: bool
+             ) -> Identity | Problem | None:
+    """(number, check character right, birth date), a problem, or None for an optional blank.
+    A wrong check character is not a problem: near matches are offered for it."""
     if isinstance(value, float) or (isinstance(value, int) and not isinstance(value, bool)):
         # An 18-digit number stored as a number has lost its last digits in Excel.
-        cells.error(column, f"{column}在 Excel 中被存成了数字，末几位已丢失，"
-                            "请将该列设为文本后重新导出")
-        return None
+        return Problem(f"{column}在 Excel 中被存成了数字，末几位已丢失，"
+                       "请将该列设为文本后重新导出")
     text = "".join(_text(value).split()).upper()
     if not text:
-        if required:
-            cells.error(column, f"请填写{column}")
-        return None
+        return Problem(f"请填写{column}") if required else None
     try:
         info = parse_id_number(text, today=today, earliest=EARLIEST_BIRTH_DATE)
         return info.number, True, info.birth_date
     except IdNumberError as exc:
         if exc.code == "checksum":
             return text, False, _birth(text)
-        cells.error(column, exc.message.replace("身份证号", column, 1))
-    return None
+        return Problem(exc.message.replace("身份证号", column, 1))
 
 
 @lru_cache(maxsize=4096)
-def _date_text(text: str) -> date | str:
-    """A date written as text, or the Chinese problem. Cached: a list repeats its dates."""
+def _date_text(text: str) -> date | Problem:
+    """A date written as text, or the Chinese problem."""
     match = _DATE.fullmatch(text) or _DATE_COMPACT.fullmatch(text)
     if match is None:
-        return "应为日期，如 2026-01-31 或 20260131"
+        return Problem("应为日期，如 2026-01-31 或 20260131")
     try:
         return date(*(int(part) for part in match.groups()))
     except ValueError:
-        return "不是有效的日期"
+        return Problem("不是有效的日期")
 
 
 @lru_cache(maxsize=4096)
-def _month_text(text: str) -> date | str:
+def _month_text(text: str) -> date | Problem:
     match = _MONTH.fullmatch(text) or _DATE.fullmatch(text)
     if match is None:
-        return "应为年月，如 2026-01 或 202601"
+        return Problem("应为年月，如 2026-01 或 202601")
     groups = match.groups()
     try:
         return date(int(groups[0]), int(groups[1] or groups[2]), 1)
     except (TypeError, ValueError):
-        return "不是有效的年月"
+        return Problem("不是有效的年月")
 
 
-def _date(cells: _Cells, column: str, today: date, *, required: bool) -> date | None:
-    value = cells.raw(column)
+def _date_cell(value: object, column: str, today: date, *, required: bool
+               ) -> date | Problem | None:
     if isinstance(value, datetime):
-        found: date | str = value.date()
+        found: date | Problem = value.date()
     elif isinstance(value, date):
         found = value
     else:
         text = "".join(_text(value).split())
         if not text:
-            if required:
-                cells.error(column, f"请填写{column}")
-            return None
+            return Problem(f"请填写{column}") if required else None
         found = _date_text(text)
-        if isinstance(found, str):
-            cells.error(column, f"{column}{found}")
-            return None
+        if isinstance(found, Problem):
+            return Problem(f"{column}{found}")
     if found > today:
-        cells.error(column, f"{column}不能晚于今天")
+        return Problem(f"{column}不能晚于今天")
     return found
 
 
-def _month(cells: _Cells, column: str, *, required: bool) -> date | None:
-    value = cells.raw(column)
+def _month_cell(value: object, column: str, *, required: bool) -> date | Problem | None:
     if isinstance(value, datetime | date):
         return date(value.year, value.month, 1)
     text = "".join(_text(value).split())
     if not text:
-        if required:
-            cells.error(column, f"请填写{column}")
-        return None
+        return Problem(f"请填写{column}") if required else None
     found = _month_text(text)
-    if isinstance(found, str):
-        cells.error(column, f"{column}{found}")
-        return None
+    if isinstance(found, Problem):
+        return Problem(f"{column}{found}")
     return found
 
 
-def _free(cells: _Cells, column: str) -> str:
-    text = _SPACES.sub(" ", cells.text(column))
+def _free_cell(value: object, column: str) -> str:
+    text = _SPACES.sub(" ", _text(value))
     if len(text) > MAX_PLACE:
-        cells.error(column, f"{column}不能超过 {MAX_PLACE} 个字")
+        return Problem(f"{column}不能超过 {MAX_PLACE} 个字")
     return text
 
 
-def _status(cells: _Cells) -> tuple[str, str]:
-    text = "".join(cells.text(STATUS).split())
+def _status_cell(value: object) -> tuple[str, str] | Problem:
+    text = "".join(_text(value).split())
     if not text:
-        cells.error(STATUS, "请填写保障类别")
-        return "", ""
+        return Problem("请填写保障类别")
     found = STATUS_NAMES.get(text)
     if found is None:
-        cells.error(STATUS, "保障类别应为城市低保、农村低保或特困供养")
-        return "", ""
+        return Problem("保障类别应为城市低保、农村低保或特困供养")
     return found
 
 
-def _area(cells: _Cells) -> str:
-    text = _SPACES.sub("", cells.text(AREA))
+def _area_cell(value: object) -> str:
+    text = _SPACES.sub("", _text(value))
     if not text:
         return ""
     if not _AREA.fullmatch(text):
-        cells.error(AREA, "管理地区代码应为 6、9 或 12 位数字的行政区划代码")
-        return ""
+        return Problem("管理地区代码应为 6、9 或 12 位数字的行政区划代码")
     return text.ljust(12, "0")
 
 
@@ -250,40 +232,89 @@ _DEATHS, _MOVES, _MENTAL, _DIBAO = (DatasetKind.DEATHS.value, DatasetKind.MOVES.
                                     DatasetKind.MENTAL.value, DatasetKind.DIBAO.value)
 
 
-def _row(kind: str, cells: _Cells, today: date) -> ListRow | None:
-    name = _name(cells)
-    identity = _id_number(cells, ID_NUMBER, today, required=True)
-    row = ListRow(row=cells.number, name=name, id_number="", id_valid=True)
-    if kind == _DEATHS:
-        row.event_on = _date(cells, DIED_ON, today, required=True)
-        row.place = _free(cells, SOURCE)
-    elif kind == _MOVES:
-        row.event_on = _date(cells, MOVED_ON, today, required=True)
-        row.place = _free(cells, DESTINATION)
-    elif kind == _MENTAL:
-        row.place = _free(cells, DIAGNOSIS)
-        row.region_code = _area(cells)
-    else:
-        if kind == _DIBAO:
-            row.status_kind, row.dibao_area = _status(cells)
-            # Checked, not kept (data minimisation): matching is on the person's own number.
-            if identity is None or cells.text(HEAD_ID).upper() != identity[0]:
-                _id_number(cells, HEAD_ID, today, required=False)
+class _Reader:
+    """Checks the rows of one chunk of a list: the kind's columns bound to their indexes, and a
+    memo of the checked value of every repeated cell (the checks are pure functions)."""
+
+    def __init__(self, kind: str, columns: dict[str, int], today: date) -> None:
+        self.kind, self.columns, self.today = kind, columns, today
+        self.memo: dict[tuple[str, type, object], object] = {}
+
+    def cell(self, values: Sequence[object], column: str) -> object:
+        index = self.columns.get(column)
+        return values[index] if index is not None and index < len(values) else None
+
+    def checked(self, column: str, value: object, check: Callable[[object], object]) -> object:
+        try:  # the type too: 1, 1.0 and True are equal keys but different cells
+            key = (column, value.__class__, value)
+            found = self.memo.get(key, _MISSING)
+        except TypeError:  # an unhashable cell: check it every time
+            return check(value)
+        if found is _MISSING:
+            found = self.memo[key] = check(value)
+        return found
+
+    def row(self, number: int, values: Sequence[object]) -> tuple[ListRow | None,
+                                                                 list[RowError]]:
+        errors: list[RowError] = []
+
+        def ok(column: str, found: object) -> bool:
+            if isinstance(found, Problem):
+                errors.append(RowError(number, column, str(found)))
+                return False
+            return True
+
+        kind, today, cell, checked = self.kind, self.today, self.cell, self.checked
+        name = checked(NAME, cell(values, NAME), _name_cell)
+        ok(NAME, name)
+        identity = _id_cell(cell(values, ID_NUMBER), ID_NUMBER, today, required=True)
+        if not ok(ID_NUMBER, identity):
+            identity = None
+        row = ListRow(row=number, name=str(name), id_number="", id_valid=True)
+        if kind in (_DEATHS, _MOVES):
+            event, place = (DIED_ON, SOURCE) if kind == _DEATHS else (MOVED_ON, DESTINATION)
+            found = checked(event, cell(values, event),
+                            lambda v: _date_cell(v, event, today, required=True))
+            row.event_on = found if ok(event, found) else None  # type: ignore[assignment]
+            found = checked(place, cell(values, place), lambda v: _free_cell(v, place))
+            row.place = str(found) if ok(place, found) else ""
+        elif kind == _MENTAL:
+            found = checked(DIAGNOSIS, cell(values, DIAGNOSIS),
+                            lambda v: _free_cell(v, DIAGNOSIS))
+            row.place = str(found) if ok(DIAGNOSIS, found) else ""
+            found = checked(AREA, cell(values, AREA), _area_cell)
+            row.region_code = str(found) if ok(AREA, found) else ""
         else:
-            row.status_kind = FIXED_STATUS[kind]
-        row.start_month = _month(cells, START, required=True)
-        row.end_month = _month(cells, END, required=False)
-        if (row.start_month is not None and row.end_month is not None
-                and row.end_month < row.start_month):
-            cells.error(END, "终止年月不能早于起始年月")
-    if identity is None or cells.errors:
-        return None
-    row.id_number, row.id_valid, birth = identity
-    if row.event_on is not None and birth is not None and row.event_on < birth:
-        cells.error(DIED_ON if kind == _DEATHS else MOVED_ON,
-                    "日期早于身份证号中的出生日期")
-        return None
-    return row
+            if kind == _DIBAO:
+                found = checked(STATUS, cell(values, STATUS), _status_cell)
+                if ok(STATUS, found):
+                    row.status_kind, row.dibao_area = found  # type: ignore[misc]
+                # Checked, not kept (data minimisation): matching is on the person's own
+                # number, so a head who is the person needs no second check.
+                head = cell(values, HEAD_ID)
+                if identity is None or _text(head).upper() != identity[0]:
+                    ok(HEAD_ID, _id_cell(head, HEAD_ID, today, required=False))
+            else:
+                row.status_kind = FIXED_STATUS[kind]
+            found = checked(START, cell(values, START),
+                            lambda v: _month_cell(v, START, required=True))
+            row.start_month = found if ok(START, found) else None  # type: ignore[assignment]
+            found = checked(END, cell(values, END),
+                            lambda v: _month_cell(v, END, required=False))
+            row.end_month = found if ok(END, found) else None  # type: ignore[assignment]
+            if (row.start_month is not None and row.end_month is not None
+                    and row.end_month < row.start_month):
+                errors.append(RowError(number, END, "终止年月不能早于起始年月"))
+        if identity is None or errors:
+            return None, errors
+        row.id_number, row.id_valid, birth = identity  # type: ignore[misc]
+        if row.event_on is not None and birth is not None and row.event_on < birth:
+            column = DIED_ON if kind == _DEATHS else MOVED_ON
+            return None, [RowError(number, column, "日期早于身份证号中的出生日期")]
+        return row, errors
+
+
+_MISSING = object()
 
 
 def _birth(number: str) -> date | None:
@@ -302,19 +333,21 @@ def parse_chunk(kind: str, columns: dict[str, int], rows: Sequence[Sequence[obje
                 today: date, start_row: int) -> ListParse:
     """Check the rows of one chunk (no duplicate check across rows: see duplicate_errors)."""
     result = ListParse()
+    reader = _Reader(kind, columns, today)
+    append = result.rows.append
     for offset, values in enumerate(rows):
         number = start_row + offset
-        if all(v is None or v == "" for v in values):
-            continue
-        cells = _Cells(number, values, columns)
+        if not any(values) and all(v is None or v == "" for v in values):
+            continue  # blank (0 and False are values, not blanks)
         try:
-            parsed = _row(kind, cells, today)
+            parsed, errors = reader.row(number, values)
         except Exception:  # one odd row must not abort a whole import
             result.errors.append(RowError(number, "", ROW_FAILED))
             continue
-        result.errors.extend(cells.errors)
+        if errors:
+            result.errors.extend(errors)
         if parsed is not None:
-            result.rows.append(parsed)
+            append(parsed)
     return result
 
 

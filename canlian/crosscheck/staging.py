@@ -4,15 +4,17 @@ Each row's ID number becomes its blind index here (HMAC-SM3, with the row checks
 main cost); the number itself is encrypted only where it is kept (see models.DatasetRow).
 PostgreSQL takes the rows by COPY. A large file on PostgreSQL is checked and formatted by
 forked worker processes, one chunk each (the rows are inherited, nothing is pickled on the way
-in; each worker hands back its COPY text and its errors): the parent only streams the text.
-A person listed twice is found across chunks by the blind index.
+in; each worker hands back its COPY text and its errors): the parent streams each chunk's text
+while the workers check the next. A person listed twice is found across chunks by the blind
+index.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -21,13 +23,7 @@ from django.db import connection
 
 from canlian.core.crypto import blind_index, encrypt
 from canlian.crosscheck.models import Dataset, DatasetKind, DatasetRow, MatchQuality
-from canlian.crosscheck.rows import (
-    ListRow,
-    duplicate_errors,
-    header_columns,
-    parse_chunk,
-    row_key,
-)
+from canlian.crosscheck.rows import ID_NUMBER, ListRow, header_columns, parse_chunk
 from canlian.registry.rows import RowError
 
 CHUNK = 50_000
@@ -72,20 +68,35 @@ def _copy_text(dataset_id: int, kind: str, rows: Sequence[ListRow], indexes: lis
 _JOB: dict[str, Any] = {}
 
 
-def _work(bounds: tuple[int, int]) -> tuple[list[RowError], list[tuple[int, tuple[Any, ...]]],
-                                             str | list[ListRow], list[str]]:
+@dataclass
+class _Chunk:
+    """One checked chunk: its errors, its rows' numbers and duplicate keys, and either the
+    COPY text (PostgreSQL) or the rows and their blind indexes (SQLite)."""
+    errors: list[RowError]
+    numbers: list[int]
+    keys: list[str]
+    text: str = ""
+    rows: list[ListRow] = field(default_factory=list)
+    indexes: list[str] = field(default_factory=list)
+
+
+def _work(bounds: tuple[int, int]) -> _Chunk:
     start, end = bounds
     job = _JOB
     parsed = parse_chunk(job["kind"], job["columns"], job["rows"][start:end],
                          today=job["today"], start_row=job["start_row"] + start)
     indexes = [blind_index(r.id_number) for r in parsed.rows]
-    keys = [(r.row, row_key(r, index)) for r, index in zip(parsed.rows, indexes, strict=True)]
+    # A flat string per row pickles back to the parent far faster than a tuple of a date.
+    keys = [f"{index}|{r.status_kind}|{r.start_month}"
+            for r, index in zip(parsed.rows, indexes, strict=True)]
+    chunk = _Chunk(parsed.errors, [r.row for r in parsed.rows], keys)
+    if parsed.errors:
+        return chunk  # nothing of a bad file is written: its rows are not needed
     if job["as_text"]:
-        if parsed.errors:
-            return parsed.errors, keys, "", []
-        return parsed.errors, keys, _copy_text(job["dataset_id"], job["kind"], parsed.rows,
-                                               indexes), []
-    return parsed.errors, keys, parsed.rows, indexes
+        chunk.text = _copy_text(job["dataset_id"], job["kind"], parsed.rows, indexes)
+    else:
+        chunk.rows, chunk.indexes = parsed.rows, indexes
+    return chunk
 
 
 def _workers(rows: int) -> int:
@@ -94,44 +105,61 @@ def _workers(rows: int) -> int:
     return max(1, min(os.cpu_count() or 1, int(os.environ.get("CANLIAN_IMPORT_WORKERS", "2"))))
 
 
+@contextmanager
+def _checked_chunks(bounds: list[tuple[int, int]]) -> Iterator[Iterator[_Chunk]]:
+    """The chunks in order, as they are checked: by forked workers for a large file, so that
+    the parent writes one chunk while the workers check the next ones."""
+    workers = _workers(bounds[-1][1] if bounds else 0)
+    if workers == 1:
+        yield (_work(b) for b in bounds)
+        return
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        yield pool.imap(_work, bounds, chunksize=1)
+
+
+def _write(dataset: Dataset, chunk: _Chunk) -> None:
+    if connection.vendor == "postgresql":
+        table = DatasetRow._meta.db_table
+        with connection.cursor() as cursor, cursor.cursor.copy(
+                f"COPY {table} ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+            copy.write(chunk.text)
+    else:
+        DatasetRow.objects.bulk_create([_model_row(dataset, r, index) for r, index
+                                        in zip(chunk.rows, chunk.indexes, strict=True)],
+                                       batch_size=2000)
+
+
 def stage_list(dataset: Dataset, header: Sequence[Any], rows: Sequence[Sequence[Any]], *,
                today: date, on_progress: Callable[[int], None] | None = None) -> StageResult:
-    """Check every row; when all are good, write them (inside the caller's transaction)."""
+    """Check every row and write the good chunks as they come (inside the caller's
+    transaction: once any row is bad nothing more is written, and the caller rolls back)."""
     columns, file_errors = header_columns(dataset.kind, header)
     if file_errors:
         return StageResult(file_errors=file_errors)
-    as_text = connection.vendor == "postgresql"
     _JOB.update(kind=dataset.kind, columns=columns, rows=rows, today=today, start_row=2,
-                as_text=as_text, dataset_id=dataset.pk)
+                as_text=connection.vendor == "postgresql", dataset_id=dataset.pk)
     bounds = [(i, min(i + CHUNK, len(rows))) for i in range(0, len(rows), CHUNK)]
+    errors: list[RowError] = []
+    first_rows: dict[str, int] = {}  # duplicate key → the row that had it first
+    written = 0
     try:
-        workers = _workers(len(rows))
-        if workers > 1:
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
-                results = pool.map(_work, bounds, chunksize=1)
-        else:
-            results = [_work(b) for b in bounds]
+        with _checked_chunks(bounds) as chunks:
+            for chunk in chunks:
+                errors += chunk.errors
+                for number, key in zip(chunk.numbers, chunk.keys, strict=True):
+                    first = first_rows.setdefault(key, number)
+                    if first != number:  # a person listed twice (for the same period)
+                        errors.append(RowError(number, ID_NUMBER, f"与第 {first} 行重复"))
+                if not errors:
+                    _write(dataset, chunk)
+                    written += len(chunk.numbers)
+                    if on_progress is not None:
+                        on_progress(written)
     finally:
         _JOB.clear()
-    errors = [e for chunk_errors, _, _, _ in results for e in chunk_errors]
-    errors += duplicate_errors(key for _, keys, _, _ in results for key in keys)
     if errors:
         return StageResult(errors=sorted(errors, key=lambda e: (e.row, e.column)))
-    written = 0
-    for _, keys, payload, indexes in results:
-        if as_text:
-            table = DatasetRow._meta.db_table
-            with connection.cursor() as cursor, cursor.cursor.copy(
-                    f"COPY {table} ({', '.join(COLUMNS)}) FROM STDIN") as copy:
-                copy.write(payload)
-        else:
-            DatasetRow.objects.bulk_create([_model_row(dataset, r, index) for r, index
-                                            in zip(payload, indexes, strict=True)],
-                                           batch_size=2000)
-        written += len(keys)
-        if on_progress is not None:
-            on_progress(written)
-    if as_text:
+    if connection.vendor == "postgresql":
         with connection.cursor() as cursor:  # fresh rows: the match joins on real counts
             cursor.execute(f"ANALYZE {DatasetRow._meta.db_table}")
     return StageResult(written=written)

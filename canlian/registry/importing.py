@@ -5,16 +5,14 @@ rows, only the valid ones, or nothing (preview). Used by the page (as a backgrou
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
 
 from canlian.core.models import Region, User
-from canlian.core.tables import MAX_BYTES, ImportFileError, read_table
+from canlian.core.tables import MAX_BYTES, ImportFileError, gc_paused, read_table
 from canlian.registry.rows import ParseResult, RowError, parse_rows
 from canlian.registry.services import UpsertResult, persons_upsert
 from canlian.registry.sqlwrite import large_write_cache
@@ -42,26 +40,10 @@ class ImportReport:
         }
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection while one import runs. It allocates millions of short-lived
-    dicts and lists while holding the whole file, and each full collection walks all of them
-    (bench/registry.py: about a fifth of the CPU time of 20,000 rows, more for larger files).
-    The import makes no reference cycles worth collecting; collection resumes afterwards.
-    Imports run in a task worker or a command, not in a web process."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def import_rows(*, actor: User | None, header: Sequence[Any], rows: Sequence[Sequence[Any]],
                 valid_only: bool = False, dry_run: bool = False) -> ImportReport:
     """Check every row; write all, the valid ones, or (dry run / any error) nothing."""
-    with _gc_paused():
+    with gc_paused():
         return _import_rows(actor=actor, header=header, rows=rows, valid_only=valid_only,
                             dry_run=dry_run)
 

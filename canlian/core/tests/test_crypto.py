@@ -34,6 +34,17 @@ def test_blind_index_is_deterministic_and_keyed(settings: object) -> None:
     assert ID_NUMBER not in first and len(first) == 64
 
 
+def test_blind_index_is_standard_hmac_sm3() -> None:
+    """The index copies precomputed HMAC states for speed; it must stay RFC 2104 HMAC-SM3 of
+    the UTF-8 value, as a generic HMAC computes it, or existing indexes would stop matching."""
+    from cryptography.hazmat.primitives import hashes, hmac
+
+    for value in (ID_NUMBER, PHONE, "", "张三", "x" * 200):
+        mac = hmac.HMAC(crypto._key("BLIND_INDEX_KEY", 32), hashes.SM3())
+        mac.update(value.encode("utf-8"))
+        assert crypto.blind_index(value) == mac.finalize().hex()
+
+
 def _raw_database_text() -> str:
     """Everything the database holds, as the database itself stores it."""
     if connection.vendor == "sqlite":
