@@ -49,6 +49,7 @@ _HEADER_MARK = re.compile(r"^\*+|(?:\(必填\)|\*)+$")
 _DATE = re.compile(r"([0-9]{4})[-/.年]([0-9]{1,2})[-/.月]([0-9]{1,2})日?(?:[ T][0-9:.]+)?")
 _DATE_COMPACT = re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})")
 _MONTH = re.compile(r"([0-9]{4})(?:[-/.年]([0-9]{1,2})月?|([0-9]{2}))")
+_ID_CLEAN = re.compile(r"[0-9]{17}[0-9X]", re.ASCII)
 _AREA = re.compile(r"[0-9]{6}(?:[0-9]{3}(?:[0-9]{3})?)?")
 
 
@@ -132,11 +133,14 @@ def _id_cell(value: object, column: str, today: date, *, required: bool
              ) -> Identity | Problem | None:
     """(number, check character right, birth date), a problem, or None for an optional blank.
     A wrong check character is not a problem: near matches are offered for it."""
-    if isinstance(value, float) or (isinstance(value, int) and not isinstance(value, bool)):
+    if isinstance(value, str) and len(value) == 18 and _ID_CLEAN.fullmatch(value):
+        text = value  # as most lists give it: nothing to clean
+    elif isinstance(value, float) or (isinstance(value, int) and not isinstance(value, bool)):
         # An 18-digit number stored as a number has lost its last digits in Excel.
         return Problem(f"{column}在 Excel 中被存成了数字，末几位已丢失，"
                        "请将该列设为文本后重新导出")
-    text = "".join(_text(value).split()).upper()
+    else:
+        text = "".join(_text(value).split()).upper()
     if not text:
         return Problem(f"请填写{column}") if required else None
     try:

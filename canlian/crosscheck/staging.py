@@ -26,7 +26,7 @@ from canlian.crosscheck.models import Dataset, DatasetKind, DatasetRow, MatchQua
 from canlian.crosscheck.rows import ID_NUMBER, ListRow, header_columns, parse_chunk
 from canlian.registry.rows import RowError
 
-CHUNK = 50_000
+CHUNK = 10_000
 PARALLEL_MIN_ROWS = 50_000
 COLUMNS = ("dataset_id", "row_number", "name", "id_index", "id_number", "id_valid", "event_on",
            "start_month", "end_month", "status_kind", "dibao_area", "place", "region_code",
