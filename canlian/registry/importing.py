@@ -5,17 +5,28 @@ rows, only the valid ones, or nothing (preview). Used by the page (as a backgrou
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import multiprocessing
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from canlian.core.models import Region, User
 from canlian.core.tables import MAX_BYTES, ImportFileError, gc_paused, read_table
-from canlian.registry.rows import ParseResult, RowError, parse_rows
+from canlian.registry.rows import (
+    ParseMemo,
+    ParseResult,
+    PersonRow,
+    RowError,
+    parse_header,
+    parse_rows,
+)
 from canlian.registry.services import UpsertResult, persons_upsert
 from canlian.registry.sqlwrite import large_write_cache
+from canlian.registry.upsert import Prepared, prepare
 
 
 @dataclass
@@ -51,31 +62,106 @@ def import_rows(*, actor: User | None, header: Sequence[Any], rows: Sequence[Seq
 def _import_rows(*, actor: User | None, header: Sequence[Any], rows: Sequence[Sequence[Any]],
                  valid_only: bool, dry_run: bool) -> ImportReport:
     report = ImportReport(header=list(header))
-    regions = set(Region.objects.values_list("code", flat=True))
-    parsed: ParseResult = parse_rows(header, rows, known_region_codes=regions)
-    report.file_errors = list(parsed.file_errors)
+    report.file_errors = parse_header(header)[1]
     if report.file_errors:
         return report
-    good = parsed.rows
-    errors = list(parsed.errors)
-    if good:
+    regions = set(Region.objects.values_list("code", flat=True))
+    errors: list[RowError] = []
+    good: list[PersonRow] = []
+    outcome, written = UpsertResult(), False
+    try:
         # Database rules (jurisdiction, heads) are checked by a write we may roll back.
-        outcome, written = _upsert(actor, good,
-                                   write=not dry_run and (valid_only or not errors))
-        errors += outcome.errors
-        if outcome.errors and valid_only and not dry_run:
-            bad_rows = {e.row for e in outcome.errors}
-            good = [r for r in good if r.row not in bad_rows]
-            outcome, written = _upsert(actor, good, write=True)
-        report.created, report.updated, report.unchanged = (
-            outcome.created, outcome.updated, outcome.unchanged)
-        report.written = written
+        with large_write_cache(), transaction.atomic():
+            outcome = _check_and_write(actor, header, rows, regions, errors, good)
+            if outcome.errors or not good or dry_run or (errors and not valid_only):
+                raise _Rollback
+            written = True
+    except _Rollback:
+        pass
+    errors += outcome.errors
+    if outcome.errors and valid_only and not dry_run:
+        bad_rows = {e.row for e in outcome.errors}
+        outcome, written = _upsert(actor, [r for r in good if r.row not in bad_rows],
+                                   write=True)
+    report.created, report.updated, report.unchanged = (
+        outcome.created, outcome.updated, outcome.unchanged)
+    report.written = written
     report.errors = sorted(errors, key=lambda e: (e.row, e.column))
     bad_rows = {e.row for e in report.errors}
     report.rejected = len(bad_rows)
     # Only the rows with errors go into the error report: keep just those cells.
     report.source_rows = {n: list(rows[n - 2]) for n in bad_rows if 0 <= n - 2 < len(rows)}
     return report
+
+
+# A file this large is checked by a second process, a chunk at a time, while this one writes
+# the chunks already checked: checking and preparing a row (parse, pinyin, blind indexes,
+# SM4) costs about as much CPU as writing it, and the two overlap on two cores.
+PARALLEL_MIN_ROWS = 20_000
+CHECK_CHUNK = 10_000
+# The chunk job, set just before forking (inherited by the checking process, not pickled).
+_JOB: dict[str, Any] = {}
+
+
+def _check_chunk(bounds: tuple[int, int]) -> tuple[ParseResult, Prepared]:
+    start, end = bounds
+    job = _JOB
+    parsed = parse_rows(job["header"], job["rows"][start:end], today=job["today"],
+                        known_region_codes=job["regions"], start_row=2 + start,
+                        memo=job["memo"])
+    return parsed, prepare(parsed.rows)
+
+
+@contextmanager
+def _checked_chunks(header: Sequence[Any], rows: Sequence[Sequence[Any]],
+                    regions: set[str]) -> Iterator[Iterator[tuple[ParseResult, Prepared]]]:
+    """The file's chunks, checked in order. One checking process, never more: the chunks of
+    a file share a ParseMemo (duplicates across chunks), which lives in that process."""
+    bounds = [(i, min(i + CHECK_CHUNK, len(rows))) for i in range(0, len(rows), CHECK_CHUNK)]
+    _JOB.update(header=header, rows=rows, regions=regions, today=timezone.localdate(),
+                memo=ParseMemo())
+    try:
+        if len(rows) < PARALLEL_MIN_ROWS:
+            yield (_check_chunk(b) for b in bounds)
+            return
+        with multiprocessing.get_context("fork").Pool(1) as pool:
+            yield pool.imap(_check_chunk, bounds, chunksize=1)
+    finally:
+        _JOB.clear()
+
+
+def _check_and_write(actor: User | None, header: Sequence[Any], rows: Sequence[Sequence[Any]],
+                     regions: set[str], errors: list[RowError], good: list[PersonRow]
+                     ) -> UpsertResult:
+    """Check every row, collecting `errors` and the `good` rows; write the good ones as they
+    come: heads at once, members (who need their head written first) at the end — the same
+    order as `_upsert`. The caller's transaction decides whether any of it stays."""
+    outcome = UpsertResult()
+    members: list[PersonRow] = []
+    members_prepared = Prepared()
+    with _checked_chunks(header, rows, regions) as chunks:
+        for parsed, prepared in chunks:
+            errors += parsed.errors
+            good += parsed.rows
+            heads = [r for r in parsed.rows if not r.head_id_number]
+            members += [r for r in parsed.rows if r.head_id_number]
+            for mine, theirs in ((members_prepared.indexes, prepared.indexes),
+                                 (members_prepared.initials, prepared.initials),
+                                 (members_prepared.ciphers, prepared.ciphers)):
+                mine.update(theirs)
+            if heads:
+                _add(outcome, persons_upsert(actor=actor, rows=heads, prepared=prepared))
+    for start in range(0, len(members), UPSERT_CHUNK):
+        _add(outcome, persons_upsert(actor=actor, rows=members[start:start + UPSERT_CHUNK],
+                                     prepared=members_prepared))
+    return outcome
+
+
+def _add(outcome: UpsertResult, result: UpsertResult) -> None:
+    outcome.created += result.created
+    outcome.updated += result.updated
+    outcome.unchanged += result.unchanged
+    outcome.errors += result.errors
 
 
 class _Rollback(Exception):
@@ -96,11 +182,8 @@ def _upsert(actor: User | None, rows: list[Any], *, write: bool
     try:
         with large_write_cache(), transaction.atomic():
             for start in range(0, len(ordered), UPSERT_CHUNK):
-                result = persons_upsert(actor=actor, rows=ordered[start:start + UPSERT_CHUNK])
-                outcome.created += result.created
-                outcome.updated += result.updated
-                outcome.unchanged += result.unchanged
-                outcome.errors += result.errors
+                _add(outcome, persons_upsert(actor=actor,
+                                             rows=ordered[start:start + UPSERT_CHUNK]))
             if outcome.errors or not write:
                 raise _Rollback
             written = True

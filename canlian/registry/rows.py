@@ -145,6 +145,16 @@ class PersonRow:
 
 
 @dataclass
+class ParseMemo:
+    """What :func:`parse_rows` remembers across the chunks of one file, when it is given the
+    file a chunk at a time: the first row of each ID number (a later one is a duplicate) and
+    the ID numbers already checked (heads and guardians are mostly other rows' own)."""
+
+    seen: dict[str, int] = field(default_factory=dict)
+    ids: dict[str, IdInfo | IdNumberError] = field(default_factory=dict)
+
+
+@dataclass
 class ParseResult:
     rows: list[PersonRow] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
@@ -578,19 +588,21 @@ def parse_rows(
     today: date | None = None,
     known_region_codes: Container[str] | None = None,
     start_row: int = 2,
+    memo: ParseMemo | None = None,
 ) -> ParseResult:
     """Check every data row. ``start_row`` is the spreadsheet row number of the first data row.
 
     Rows with errors are left out of ``rows``; each of their problems is in ``errors``. With a
     file-level error (header) no row is checked, but ``total_rows`` still counts them. Blank rows
     are skipped and not counted. ``known_region_codes``, when given, also requires a village
-    (community) code.
+    (community) code. ``memo``: given the chunks of one file in order, each with its
+    ``start_row`` and the same memo, the result is what one call on the whole file gives.
     """
     columns, file_errors = parse_header(header)
     result = ParseResult(file_errors=file_errors)
     today = today or _today()
-    seen: dict[str, int] = {}
-    ids: dict[str, IdInfo | IdNumberError] = {}
+    memo = memo if memo is not None else ParseMemo()
+    seen, ids = memo.seen, memo.ids
     for offset, cells in enumerate(rows):
         number = start_row + offset
         try:

@@ -36,20 +36,23 @@ from canlian.registry.upsert import (  # noqa: F401  (the public names of the wr
     CHUNK,
     INDEX_FIELDS,
     PERSON_FIELDS,
+    Prepared,
     UpsertResult,
     persons_write,
 )
 
 
 def persons_upsert(*, actor: User | None, rows: Sequence[PersonRow],
-                   request: HttpRequest | None = None, today: date | None = None) -> UpsertResult:
+                   request: HttpRequest | None = None, today: date | None = None,
+                   prepared: Prepared | None = None) -> UpsertResult:
     """Create or update persons by ID number. All or nothing: any error writes nothing.
 
     Households are settled before persons are written, so each person is written once, with
-    its household, and gets one history row per change (canlian.registry.upsert).
+    its household, and gets one history row per change (canlian.registry.upsert). `prepared`:
+    what `upsert.prepare` computed ahead for these rows (a large import), if anything.
     """
     return persons_write(actor=actor, rows=rows, request=request,
-                         today=today or timezone.localdate())
+                         today=today or timezone.localdate(), prepared=prepared)
 
 
 def person_save(*, actor: User, row: PersonRow, person: Person | None = None,

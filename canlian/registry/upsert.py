@@ -96,13 +96,54 @@ _CREATED_MASKS = [(name, MASKED_FIELDS.get(name)) for name in PERSON_FIELDS]
 _MISSING = object()
 
 
-class _Memo:
-    """Blind indexes, pinyin initials and logged values, each computed once per batch."""
+@dataclass
+class Prepared:
+    """What writing some rows needs that follows from the rows alone — blind indexes, pinyin
+    initials, ciphertexts — computed ahead by :func:`prepare`, in another process for a large
+    import (registry.importing), so that the writing process only reads, compares and writes."""
 
-    def __init__(self) -> None:
-        self._indexes: dict[str, str] = {}
-        self._initials: dict[str, str] = {}
+    indexes: dict[str, str] = field(default_factory=dict)  # value → blind index
+    initials: dict[str, str] = field(default_factory=dict)  # name → initials
+    # (ID number, field) → (plaintext, ciphertext): one ciphertext per person and field, never
+    # shared between persons (equal ciphertexts would show equal values).
+    ciphers: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
+
+
+def prepare(rows: Iterable[PersonRow]) -> Prepared:
+    found = Prepared()
+    indexes, initials, ciphers = found.indexes, found.initials, found.ciphers
+    for row in rows:
+        for value in (row.id_number, row.id_number[-4:], row.phone, row.certificate_number,
+                      row.head_id_number):
+            if value and value not in indexes:
+                indexes[value] = blind_index(value)
+        if row.name not in initials:
+            initials[row.name] = name_initials(row.name)
+        for name in _PERSON_ENCRYPTED:  # PersonRow names them as the model does
+            value = getattr(row, name)
+            if value:
+                ciphers[(row.id_number, name)] = (value, encrypt(value))
+    return found
+
+
+class _Memo:
+    """Blind indexes, pinyin initials and logged values, each computed once per batch (or
+    ahead, when the batch comes with what `prepare` made)."""
+
+    def __init__(self, prepared: Prepared | None = None) -> None:
+        prepared = prepared or Prepared()
+        self._indexes: dict[str, str] = prepared.indexes
+        self._initials: dict[str, str] = prepared.initials
+        self._ciphers = prepared.ciphers
         self._logged: dict[tuple[str, Any], Any] = {}
+
+    def encrypted(self, id_number: str, name: str, value: str) -> str:
+        """The stored form of a person's identifier `name`: the prepared ciphertext when it
+        was made for this very value, else encrypted now."""
+        if not value:
+            return ""
+        found = self._ciphers.get((id_number, name))
+        return found[1] if found is not None and found[0] == value else encrypt(value)
 
     def index(self, value: str) -> str:
         if not value:
@@ -283,10 +324,11 @@ class _Batch:
     """One call of persons_upsert: the rows, what is stored, and what to write."""
 
     def __init__(self, actor: User | None, rows: Sequence[PersonRow],
-                 request: HttpRequest | None, today: date) -> None:
+                 request: HttpRequest | None, today: date,
+                 prepared: Prepared | None = None) -> None:
         self.actor, self.rows, self.request, self.today = actor, rows, request, today
         self.now = timezone.now()
-        self.memo = _Memo()
+        self.memo = _Memo(prepared)
         self.keys = [self.memo.index(r.id_number) for r in rows]
         self.head_keys = {self.memo.index(r.head_id_number) for r in rows
                           if not _heads_itself(r)}
@@ -429,8 +471,9 @@ class _Batch:
             person = {**_PERSON_DEFAULTS, **values, **indexes, "id": person_ids[key],
                       "created_at": self.now, "updated_at": self.now}
             logged = self.memo.created(person)
+            id_number = person["id_number"]
             for name in _PERSON_ENCRYPTED:
-                person[name] = encrypt(person[name]) if person[name] else ""
+                person[name] = self.memo.encrypted(id_number, name, person[name])
             persons.append([person[name] for name in _PERSON_COLUMNS])
             history.append(self._history(person, "+"))
             audit_rows.append(self._audit(AuditAction.CREATE, person["id"], person["region_id"],
@@ -448,8 +491,8 @@ class _Batch:
             person = _Stored(stored)
             for name in changed:
                 value = values[name]
-                person[name] = (encrypt(value) if value else "") if name in _PERSON_ENCRYPTED \
-                    else value
+                person[name] = self.memo.encrypted(values["id_number"], name, value) \
+                    if name in _PERSON_ENCRYPTED else value
             person.update(indexes)
             person["updated_at"] = self.now
             changed_rows.append([*(person[name] for name in _UPDATED_COLUMNS), person["id"]])
@@ -556,9 +599,10 @@ class _Writers:
 
 
 def persons_write(*, actor: User | None, rows: Sequence[PersonRow],
-                  request: HttpRequest | None, today: date) -> UpsertResult:
+                  request: HttpRequest | None, today: date,
+                  prepared: Prepared | None = None) -> UpsertResult:
     """See services.persons_upsert: all or nothing, any error writes nothing."""
-    batch = _Batch(actor, rows, request, today)
+    batch = _Batch(actor, rows, request, today, prepared)
     errors = batch.errors()
     if errors:
         return UpsertResult(errors=errors)
@@ -566,4 +610,5 @@ def persons_write(*, actor: User | None, rows: Sequence[PersonRow],
         return batch.write()
 
 
-__all__ = ["CHUNK", "INDEX_FIELDS", "PERSON_FIELDS", "UpsertResult", "persons_write"]
+__all__ = ["CHUNK", "INDEX_FIELDS", "PERSON_FIELDS", "Prepared", "UpsertResult", "persons_write",
+           "prepare"]

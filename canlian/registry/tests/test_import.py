@@ -17,6 +17,7 @@ from django.test import Client
 from django.urls import reverse
 from python_calamine import CalamineWorkbook
 
+from canlian.core.crypto import blind_index
 from canlian.core.models import AuditAction, AuditEvent, TaskRun, User
 from canlian.registry.models import Person
 from canlian.registry.tests.factories import make_id_number
@@ -158,3 +159,37 @@ def test_page_import_runs_as_a_task_and_offers_the_error_file(
     assert AuditEvent.objects.filter(action=AuditAction.IMPORT).count() == 1
     assert AuditEvent.objects.filter(action=AuditAction.CREATE,
                                      object_type="registry.person").count() == 2
+
+
+@pytest.mark.parametrize("valid_only", [False, True])
+def test_large_file_checked_by_a_second_process_gives_the_same_result(
+        tmp_path: Path, regions: dict[str, str], monkeypatch: pytest.MonkeyPatch,
+        valid_only: bool) -> None:
+    """A large file is checked a chunk at a time by a forked process while this one writes
+    (importing.PARALLEL_MIN_ROWS): a member listed before their head, an ID repeated in a
+    later chunk and a bad row come out exactly as when the whole file is checked at once."""
+    from canlian.registry import importing
+
+    head, member = make_id_number(date(1970, 1, 1)), make_id_number(date(2010, 5, 5))
+    rows = [row("周子", member, regions["village_a"], head=head, relation="子女"),
+            row("吴甲", make_id_number(date(1980, 2, 2)), regions["village_a"]),
+            row("郑乙", make_id_number(date(1981, 3, 3)), regions["village_b"], dibao="是"),
+            row("周父", head, regions["village_a"], category="肢体", grade="二级"),
+            row("坏", make_id_number(), "520322999999"),
+            row("周父", head, regions["village_a"])]  # the same ID again, in a later chunk
+    path = _xlsx(tmp_path / "p.xlsx", HEADER, rows)
+    flags = ("--valid-only",) if valid_only else ()
+    monkeypatch.setattr(importing, "CHECK_CHUNK", 10_000)
+    at_once = _run(path, *flags, "--dry-run")
+    monkeypatch.setattr(importing, "PARALLEL_MIN_ROWS", 4)
+    monkeypatch.setattr(importing, "CHECK_CHUNK", 2)
+    in_chunks = _run(path, *flags)
+    assert in_chunks == at_once
+    assert {(e["row"], e["column"]) for e in in_chunks["errors"]} == {
+        (6, "户籍地区划代码"), (7, "身份证号")}
+    assert in_chunks["created"] == 4
+    if valid_only:
+        child = Person.objects.get(id_number_index=blind_index(member))
+        assert child.household.head.name == "周父"  # the member found the head written later
+    else:
+        assert not Person.objects.exists()  # all-or-nothing
