@@ -15,7 +15,7 @@ from ninja.errors import HttpError
 
 from canlian.cases import permissions, selectors, services, visits
 from canlian.cases.models import Case, Visit
-from canlian.core.api_auth import MAX_ID, api_roles
+from canlian.core.api_auth import MAX_ID, api_roles, refusal
 from canlian.core.errors import DomainError
 from canlian.core.roles import Role
 from canlian.core.schemas import ErrorOut, QueryDate
@@ -27,10 +27,6 @@ REFUSALS = {"conflict": 409, "out_of_order": 409, "final": 409, "late": 409, "fo
 NeedKindLiteral = Literal["rehab", "device", "accessibility", "employment", "education", "care",
                           "subsidy", "legal", "other"]
 SourceLiteral = Literal["visit", "help", "suggestion", "petition", "hotline", "proposal"]
-
-
-def _refuse(error: DomainError) -> HttpError:
-    return HttpError(REFUSALS.get(error.code, 422), error.message)
 
 
 # ------------------------------------------------------------------ schemas
@@ -304,7 +300,7 @@ def visit_create(request: HttpRequest, payload: VisitIn) -> Any:
             needs=[visits.NeedIn(n.kind, n.description) for n in payload.needs],
             request=request)
     except DomainError as error:
-        raise _refuse(error) from None
+        raise refusal(error, REFUSALS) from None
     return 201, _visit_out(selectors.visit_get_for(actor=request.auth, visit_id=visit.pk),
                            with_needs=True)
 
@@ -326,7 +322,7 @@ def visit_need_convert(request: HttpRequest, body: NeedConvertIn,
                                request=request)
             case = None
     except DomainError as error:
-        raise _refuse(error) from None
+        raise refusal(error, REFUSALS) from None
     need.refresh_from_db()
     return {"need": _need_out(need), "case_id": case.pk if case else None}
 
@@ -406,7 +402,7 @@ def case_create(request: HttpRequest, payload: CaseIn) -> Any:
             region_code=payload.region_code, person=person, contact_name=payload.contact_name,
             contact_phone=payload.contact_phone, request=request)
     except DomainError as error:
-        raise _refuse(error) from None
+        raise refusal(error, REFUSALS) from None
     return 201, _case_out(selectors.case_get_for(actor=request.auth, case_id=case.pk),
                           with_events=True)
 
@@ -452,7 +448,7 @@ def case_transition(request: HttpRequest, body: TransitionIn,
     try:
         _transition(request, case, body)
     except DomainError as error:
-        raise _refuse(error) from None
+        raise refusal(error, REFUSALS) from None
     return _case_out(selectors.case_get_for(actor=request.auth, case_id=case.pk),
                      with_events=True)
 

@@ -10,12 +10,11 @@ from typing import Any, Literal
 
 from django.http import HttpRequest
 from ninja import Field, Path, Query, Router, Schema
-from ninja.errors import HttpError
 
 from canlian.certificates import selectors, services, workflow
 from canlian.certificates.models import Application
 from canlian.certificates.permissions import READ_ROLES, STAFF_SUBMIT_ROLES
-from canlian.core.api_auth import MAX_ID, api_roles
+from canlian.core.api_auth import MAX_ID, api_roles, refusal
 from canlian.core.errors import DomainError
 from canlian.core.idnumbers import mask_certificate_number, mask_id_number
 from canlian.core.roles import Role
@@ -125,10 +124,6 @@ def _out(a: Application, *, with_steps: bool = False) -> dict[str, Any]:
     }
 
 
-def _refuse(error: DomainError) -> HttpError:
-    return HttpError(REFUSALS.get(error.code, 422), error.message)
-
-
 @router.get("/certificates/applications", response=ApplicationPage,
             url_name="application_list")
 @api_roles(READ_ROLES | {Role.RESIDENT})
@@ -159,7 +154,7 @@ def application_create(request: HttpRequest, payload: ApplicationIn) -> Any:
         application = services.application_submit(
             actor=request.auth, request=request, **payload.dict())
     except DomainError as error:
-        raise _refuse(error) from None
+        raise refusal(error, REFUSALS) from None
     return 201, _out(application, with_steps=True)
 
 
@@ -219,7 +214,7 @@ def application_transition(request: HttpRequest, body: TransitionIn,
     try:
         _transition(request, application, body)
     except DomainError as error:
-        raise _refuse(error) from None
+        raise refusal(error, REFUSALS) from None
     application.refresh_from_db()
     return _out(application, with_steps=True)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from ninja.errors import HttpError
 from ninja.security import HttpBearer, SessionAuth
 
+from canlian.core.errors import DomainError
 from canlian.core.models import User
 from canlian.core.services import api_token_authenticate
 
@@ -48,3 +49,10 @@ def api_roles(*roles: str | Iterable[str]) -> Callable[[F], F]:
         return wrapper  # type: ignore[return-value]
 
     return decorator
+
+
+def refusal(error: DomainError, statuses: Mapping[str, int]) -> HttpError:
+    """A service's refusal as the HTTP error its code maps to in `statuses` (each router
+    declares its own: 403 wrong role, 404 outside jurisdiction, 409 conflicts …), else 422;
+    the Chinese message as it is."""
+    return HttpError(statuses.get(error.code, 422), error.message)

@@ -14,9 +14,8 @@ from typing import Any, Literal
 
 from django.http import HttpRequest
 from ninja import Field, Path, Query, Router, Schema
-from ninja.errors import HttpError
 
-from canlian.core.api_auth import MAX_ID, api_roles
+from canlian.core.api_auth import MAX_ID, api_roles, refusal
 from canlian.core.errors import DomainError
 from canlian.core.idnumbers import mask_id_number
 from canlian.core.roles import Role
@@ -36,10 +35,6 @@ FindingKindLiteral = Literal["", "deceased_alive", "deceased_enrolled", "paid_af
                              "moved_out", "moved_enrolled", "status_start", "status_end",
                              "status_excludes", "mental_uncertified", "name_mismatch"]
 FindingStatusLiteral = Literal["", "open", "confirmed", "dismissed", "obsolete"]
-
-
-def _refuse(error: DomainError) -> HttpError:
-    return HttpError(REFUSALS.get(error.code, 422), error.message)
 
 
 # ------------------------------------------------------------------ schemas
@@ -230,6 +225,18 @@ def crosscheck_finding_detail(request: HttpRequest,
                                                   finding_id=finding_id))
 
 
+def _finding_decide(request: HttpRequest, finding_id: int, decide: Any, **details: str) -> Any:
+    """Confirm or dismiss through the service; the finding as it is afterwards."""
+    finding = selectors.finding_get_for(actor=request.auth,  # type: ignore[arg-type]
+                                        finding_id=finding_id)
+    try:
+        decide(actor=request.auth, finding=finding, request=request, **details)
+    except DomainError as error:
+        raise refusal(error, REFUSALS) from None
+    return _finding_out(selectors.finding_get_for(actor=request.auth,  # type: ignore[arg-type]
+                                                  finding_id=finding.pk))
+
+
 @router.post("/crosscheck/findings/{finding_id}/confirm",
              response={200: FindingOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut,
                        422: ErrorOut},
@@ -238,15 +245,8 @@ def crosscheck_finding_detail(request: HttpRequest,
 def crosscheck_finding_confirm(request: HttpRequest, body: ConfirmIn | None = None,
                                finding_id: int = Path(..., ge=1, le=MAX_ID)) -> Any:
     """Applies the proposed change through the registry or benefits services, audited."""
-    finding = selectors.finding_get_for(actor=request.auth,  # type: ignore[arg-type]
-                                        finding_id=finding_id)
-    try:
-        services.finding_confirm(actor=request.auth, finding=finding,  # type: ignore[arg-type]
-                                 note=body.note if body else "", request=request)
-    except DomainError as error:
-        raise _refuse(error) from None
-    return _finding_out(selectors.finding_get_for(actor=request.auth,  # type: ignore[arg-type]
-                                                  finding_id=finding.pk))
+    return _finding_decide(request, finding_id, services.finding_confirm,
+                           note=body.note if body else "")
 
 
 @router.post("/crosscheck/findings/{finding_id}/dismiss",
@@ -257,15 +257,7 @@ def crosscheck_finding_confirm(request: HttpRequest, body: ConfirmIn | None = No
 def crosscheck_finding_dismiss(request: HttpRequest, body: DismissIn,
                                finding_id: int = Path(..., ge=1, le=MAX_ID)) -> Any:
     """The finding is wrong (e.g. the department's record is): nothing else changes."""
-    finding = selectors.finding_get_for(actor=request.auth,  # type: ignore[arg-type]
-                                        finding_id=finding_id)
-    try:
-        services.finding_dismiss(actor=request.auth, finding=finding,  # type: ignore[arg-type]
-                                 reason=body.reason, request=request)
-    except DomainError as error:
-        raise _refuse(error) from None
-    return _finding_out(selectors.finding_get_for(actor=request.auth,  # type: ignore[arg-type]
-                                                  finding_id=finding.pk))
+    return _finding_decide(request, finding_id, services.finding_dismiss, reason=body.reason)
 
 
 # ------------------------------------------------------------------ near-match candidates
@@ -300,7 +292,7 @@ def _candidate_decide(request: HttpRequest, candidate_id: int, *, accept: bool) 
     try:
         decide(actor=request.auth, candidate=candidate, request=request)  # type: ignore[arg-type]
     except DomainError as error:
-        raise _refuse(error) from None
+        raise refusal(error, REFUSALS) from None
     return _candidate_out(selectors.candidate_get_for(actor=request.auth,  # type: ignore[arg-type]
                                                       candidate_id=candidate.pk))
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
@@ -355,9 +355,11 @@ def parse_chunk(kind: str, columns: dict[str, int], rows: Sequence[Sequence[obje
     return result
 
 
-def duplicate_errors(keys: Iterable[tuple[int, tuple[object, ...]]]) -> list[RowError]:
-    """A person listed twice (for the same period): every later row is an error."""
-    seen: dict[tuple[object, ...], int] = {}
+def duplicate_errors(keys: Iterable[tuple[int, Hashable]],
+                     seen: dict[Hashable, int] | None = None) -> list[RowError]:
+    """A person listed twice (for the same period): every later row is an error. `seen`
+    (key → first row) carries over between the chunks of one list."""
+    seen = {} if seen is None else seen
     errors = []
     for number, key in keys:
         first = seen.setdefault(key, number)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -23,7 +23,7 @@ from django.db import connection
 
 from canlian.core.crypto import blind_index, encrypt
 from canlian.crosscheck.models import Dataset, DatasetKind, DatasetRow, MatchQuality
-from canlian.crosscheck.rows import ID_NUMBER, ListRow, header_columns, parse_chunk
+from canlian.crosscheck.rows import ListRow, duplicate_errors, header_columns, parse_chunk
 from canlian.registry.rows import RowError
 
 CHUNK = 10_000
@@ -140,16 +140,14 @@ def stage_list(dataset: Dataset, header: Sequence[Any], rows: Sequence[Sequence[
                 as_text=connection.vendor == "postgresql", dataset_id=dataset.pk)
     bounds = [(i, min(i + CHUNK, len(rows))) for i in range(0, len(rows), CHUNK)]
     errors: list[RowError] = []
-    first_rows: dict[str, int] = {}  # duplicate key → the row that had it first
+    first_rows: dict[Hashable, int] = {}  # duplicate key → the row that had it first
     written = 0
     try:
         with _checked_chunks(bounds) as chunks:
             for chunk in chunks:
                 errors += chunk.errors
-                for number, key in zip(chunk.numbers, chunk.keys, strict=True):
-                    first = first_rows.setdefault(key, number)
-                    if first != number:  # a person listed twice (for the same period)
-                        errors.append(RowError(number, ID_NUMBER, f"与第 {first} 行重复"))
+                errors += duplicate_errors(zip(chunk.numbers, chunk.keys, strict=True),
+                                           seen=first_rows)
                 if not errors:
                     _write(dataset, chunk)
                     written += len(chunk.numbers)
