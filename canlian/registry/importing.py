@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from canlian.core.models import Region, User
 from canlian.core.tables import MAX_BYTES, ImportFileError, gc_paused, read_table
+from canlian.registry.prepare import Prepared, prepare
 from canlian.registry.rows import (
     ParseMemo,
     ParseResult,
@@ -26,7 +27,6 @@ from canlian.registry.rows import (
 )
 from canlian.registry.services import UpsertResult, persons_upsert
 from canlian.registry.sqlwrite import large_write_cache
-from canlian.registry.upsert import Prepared, prepare
 
 
 @dataclass

@@ -31,12 +31,12 @@ from canlian.registry.models import (
     LivingStatus,
     Person,
 )
+from canlian.registry.prepare import Prepared
 from canlian.registry.rows import PersonRow
 from canlian.registry.upsert import (  # noqa: F401  (the public names of the write path)
     CHUNK,
     INDEX_FIELDS,
     PERSON_FIELDS,
-    Prepared,
     UpsertResult,
     persons_write,
 )

@@ -2,8 +2,9 @@
 
 For one batch of parsed rows (the importer sends a few thousand at a time):
 
-1. each blind index is computed once (a memo per batch), and each identifier is encrypted once:
-   the same ciphertext goes into the person row and into its history row;
+1. each blind index is computed once (a memo per batch, canlian.registry.prepare, or ahead in
+   a large import's checking process), and each identifier is encrypted once: the same
+   ciphertext goes into the person row and into its history row;
 2. the persons with those ID numbers, and the heads the rows name, are read by blind index in
    chunks of CHUNK keys, one query per chunk, identifiers as stored; a stored identifier is
    decrypted only to compare it (when it has no blind index) or to show it in the audit row;
@@ -21,7 +22,7 @@ row. Re-running the same rows changes nothing and writes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -33,8 +34,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
 from canlian.core import audit
-from canlian.core.audit import MASKED_FIELDS
-from canlian.core.crypto import EncryptedCharField, blind_index, decrypt, encrypt
+from canlian.core.crypto import decrypt
 from canlian.core.errors import DomainError
 from canlian.core.models import AuditAction, AuditEvent, User
 from canlian.core.permissions import in_jurisdiction
@@ -46,19 +46,11 @@ from canlian.registry.models import (
     LivingStatus,
     Person,
 )
-from canlian.registry.pinyin import name_initials
+from canlian.registry.prepare import PERSON_ENCRYPTED, PERSON_FIELDS, Memo, Prepared
 from canlian.registry.rows import REGION, PersonRow, RowError
 from canlian.registry.sqlwrite import TableWriter, allocate_ids
 
 CHUNK = 1000  # keys per lookup query
-# Fields an import or a form sets; the audit row and "unchanged" compare exactly these.
-PERSON_FIELDS = (
-    "name", "name_initials", "id_number", "birth_date", "sex", "phone", "region_id", "address",
-    "relation_to_head", "category", "grade", "components", "certificate_number",
-    "certificate_issued_on", "certificate_valid_until", "certificate_status",
-    "needs_long_term_care", "living_status", "living_status_on", "guardian_name",
-    "guardian_id_number", "guardian_phone", "ethnicity", "education", "employment_status",
-)  # fmt: skip
 INDEX_FIELDS = ("id_number_index", "id_tail_index", "phone_index", "certificate_index")
 # Encrypted fields compared through their blind index instead of decrypting the stored value.
 _INDEXED = {"id_number": "id_number_index", "phone": "phone_index",
@@ -78,11 +70,6 @@ def _concrete(model: type[Model]) -> list[str]:
     return [f.attname for f in model._meta.concrete_fields]
 
 
-def _encrypted(model: type[Model]) -> frozenset[str]:
-    return frozenset(f.attname for f in model._meta.concrete_fields
-                     if isinstance(f, EncryptedCharField))
-
-
 def _history_model(model: type[Model]) -> type[Model]:
     return model.history.model  # type: ignore[attr-defined, no-any-return]
 
@@ -91,124 +78,21 @@ def _tracked(model: type[Model]) -> list[str]:
     return [f.attname for f in _history_model(model).tracked_fields]  # type: ignore[attr-defined]
 
 
-_AS_IS = frozenset({str, int, bool, type(None)})
-_CREATED_MASKS = [(name, MASKED_FIELDS.get(name)) for name in PERSON_FIELDS]
-_MISSING = object()
-
-
-@dataclass
-class Prepared:
-    """What writing some rows needs that follows from the rows alone — blind indexes, pinyin
-    initials, ciphertexts — computed ahead by :func:`prepare`, in another process for a large
-    import (registry.importing), so that the writing process only reads, compares and writes."""
-
-    indexes: dict[str, str] = field(default_factory=dict)  # value → blind index
-    initials: dict[str, str] = field(default_factory=dict)  # name → initials
-    # (ID number, field) → (plaintext, ciphertext): one ciphertext per person and field, never
-    # shared between persons (equal ciphertexts would show equal values).
-    ciphers: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
-
-
-def prepare(rows: Iterable[PersonRow]) -> Prepared:
-    found = Prepared()
-    indexes, initials, ciphers = found.indexes, found.initials, found.ciphers
-    for row in rows:
-        for value in (row.id_number, row.id_number[-4:], row.phone, row.certificate_number,
-                      row.head_id_number):
-            if value and value not in indexes:
-                indexes[value] = blind_index(value)
-        if row.name not in initials:
-            initials[row.name] = name_initials(row.name)
-        for name in _PERSON_ENCRYPTED:  # PersonRow names them as the model does
-            value = getattr(row, name)
-            if value:
-                ciphers[(row.id_number, name)] = (value, encrypt(value))
-    return found
-
-
-class _Memo:
-    """Blind indexes, pinyin initials and logged values, each computed once per batch (or
-    ahead, when the batch comes with what `prepare` made)."""
-
-    def __init__(self, prepared: Prepared | None = None) -> None:
-        prepared = prepared or Prepared()
-        self._indexes: dict[str, str] = prepared.indexes
-        self._initials: dict[str, str] = prepared.initials
-        self._ciphers = prepared.ciphers
-        self._logged: dict[tuple[str, Any], Any] = {}
-
-    def encrypted(self, id_number: str, name: str, value: str) -> str:
-        """The stored form of a person's identifier `name`: the prepared ciphertext when it
-        was made for this very value, else encrypted now."""
-        if not value:
-            return ""
-        found = self._ciphers.get((id_number, name))
-        return found[1] if found is not None and found[0] == value else encrypt(value)
-
-    def index(self, value: str) -> str:
-        if not value:
-            return ""
-        found = self._indexes.get(value)
-        if found is None:
-            found = self._indexes[value] = blind_index(value)
-        return found
-
-    def initials(self, name: str) -> str:
-        found = self._initials.get(name)
-        if found is None:
-            found = self._initials[name] = name_initials(name)
-        return found
-
-    def created(self, person: Mapping[str, Any]) -> dict[str, list[Any]]:
-        """What audit.created(person, PERSON_FIELDS) logs (identifiers masked, dates as text),
-        without its per-value dispatch for the plain values that make up most of a row:
-        creating 100,000 persons logs 2.5 million values. Other values (the components list)
-        go through audit.created itself, each distinct one once per batch. A test holds the
-        two equal."""
-        logged: dict[str, list[Any]] = {}
-        for name, mask in _CREATED_MASKS:
-            value = person[name]
-            if mask is not None:
-                value = mask(value) if value else ""  # masks give "" for None and ""
-            elif type(value) is date:
-                value = value.isoformat()  # audit.created's text form of a date
-            elif type(value) not in _AS_IS:
-                key = (name, value if isinstance(value, Hashable) else repr(value))
-                found = self._logged.get(key, _MISSING)
-                if found is _MISSING:
-                    one = _One(name, value)
-                    found = audit.created(one, [name])[name][1]  # type: ignore[arg-type]
-                    self._logged[key] = found
-                value = found
-            logged[name] = [None, value]
-        return logged
-
-
 class _Stored(dict[str, Any]):
     """A person row as stored (identifiers as ciphertext), with plaintext on demand."""
 
     def plain(self, name: str) -> Any:
         value = self[name]
-        if name in _PERSON_ENCRYPTED and value:
+        if name in PERSON_ENCRYPTED and value:
             return decrypt(value)
         return value
-
-
-_PERSON_ENCRYPTED = _encrypted(Person)
-
-
-class _One:
-    """One value as an attribute, for audit.created (which reads a model instance)."""
-
-    def __init__(self, name: str, value: Any) -> None:
-        setattr(self, name, value)
 
 
 def _stored_by_index(keys: Iterable[str]) -> dict[str, _Stored]:
     """Registry rows by blind index: one query per CHUNK keys, identifiers not decrypted."""
     raw = {f"_raw_{name}": ExpressionWrapper(F(name), output_field=TextField())
-           for name in _PERSON_ENCRYPTED}
-    plain = [name for name in _concrete(Person) if name not in _PERSON_ENCRYPTED]
+           for name in PERSON_ENCRYPTED}
+    plain = [name for name in _concrete(Person) if name not in PERSON_ENCRYPTED]
     wanted = sorted(set(keys))
     found: dict[str, _Stored] = {}
     for start in range(0, len(wanted), CHUNK):
@@ -216,7 +100,7 @@ def _stored_by_index(keys: Iterable[str]) -> dict[str, _Stored]:
                  .order_by().values(*plain, **raw))
         for values in query:
             stored = _Stored(values)
-            for name in _PERSON_ENCRYPTED:
+            for name in PERSON_ENCRYPTED:
                 stored[name] = stored.pop(f"_raw_{name}") or ""
             found[stored["id_number_index"]] = stored
     return found
@@ -252,7 +136,7 @@ def _certificate_status(row: PersonRow, stored: _Stored | None, certificate_inde
     return CertificateStatus.VALID
 
 
-def _values(row: PersonRow, stored: _Stored | None, memo: _Memo, today: date
+def _values(row: PersonRow, stored: _Stored | None, memo: Memo, today: date
             ) -> tuple[dict[str, Any], dict[str, str]]:
     """The person's fields as the row sets them (identifiers in plaintext), and the indexes."""
     indexes = {
@@ -328,7 +212,7 @@ class _Batch:
                  prepared: Prepared | None = None) -> None:
         self.actor, self.rows, self.request, self.today = actor, rows, request, today
         self.now = timezone.now()
-        self.memo = _Memo(prepared)
+        self.memo = Memo(prepared)
         self.keys = [self.memo.index(r.id_number) for r in rows]
         self.head_keys = {self.memo.index(r.head_id_number) for r in rows
                           if not _heads_itself(r)}
@@ -472,7 +356,7 @@ class _Batch:
                       "created_at": self.now, "updated_at": self.now}
             logged = self.memo.created(person)
             id_number = person["id_number"]
-            for name in _PERSON_ENCRYPTED:
+            for name in PERSON_ENCRYPTED:
                 person[name] = self.memo.encrypted(id_number, name, person[name])
             persons.append([person[name] for name in _PERSON_COLUMNS])
             history.append(self._history(person, "+"))
@@ -492,7 +376,7 @@ class _Batch:
             for name in changed:
                 value = values[name]
                 person[name] = self.memo.encrypted(values["id_number"], name, value) \
-                    if name in _PERSON_ENCRYPTED else value
+                    if name in PERSON_ENCRYPTED else value
             person.update(indexes)
             person["updated_at"] = self.now
             changed_rows.append([*(person[name] for name in _UPDATED_COLUMNS), person["id"]])
@@ -610,5 +494,4 @@ def persons_write(*, actor: User | None, rows: Sequence[PersonRow],
         return batch.write()
 
 
-__all__ = ["CHUNK", "INDEX_FIELDS", "PERSON_FIELDS", "Prepared", "UpsertResult", "persons_write",
-           "prepare"]
+__all__ = ["CHUNK", "INDEX_FIELDS", "PERSON_FIELDS", "UpsertResult", "persons_write"]

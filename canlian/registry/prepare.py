@@ -1,0 +1,135 @@
+"""What writing rows to the registry needs that follows from the rows alone, computed once:
+blind indexes, pinyin initials, SM4 ciphertexts and the audit form of created persons
+(canlian.registry.upsert writes them).
+
+A large import computes them ahead in its checking process (:func:`prepare`,
+canlian.registry.importing); :class:`Memo` takes what was prepared and computes the rest on
+first use, once per batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from canlian.core import audit
+from canlian.core.audit import MASKED_FIELDS
+from canlian.core.crypto import EncryptedCharField, blind_index, encrypt
+from canlian.registry.models import Person
+from canlian.registry.pinyin import name_initials
+from canlian.registry.rows import PersonRow
+
+# Fields an import or a form sets; the audit row and "unchanged" compare exactly these.
+PERSON_FIELDS = (
+    "name", "name_initials", "id_number", "birth_date", "sex", "phone", "region_id", "address",
+    "relation_to_head", "category", "grade", "components", "certificate_number",
+    "certificate_issued_on", "certificate_valid_until", "certificate_status",
+    "needs_long_term_care", "living_status", "living_status_on", "guardian_name",
+    "guardian_id_number", "guardian_phone", "ethnicity", "education", "employment_status",
+)  # fmt: skip
+PERSON_ENCRYPTED = frozenset(f.attname for f in Person._meta.concrete_fields
+                             if isinstance(f, EncryptedCharField))
+
+
+_AS_IS = frozenset({str, int, bool, type(None)})
+_CREATED_MASKS = [(name, MASKED_FIELDS.get(name)) for name in PERSON_FIELDS]
+_MISSING = object()
+
+
+@dataclass
+class Prepared:
+    """What writing some rows needs that follows from the rows alone — blind indexes, pinyin
+    initials, ciphertexts — computed ahead by :func:`prepare`, in another process for a large
+    import (registry.importing), so that the writing process only reads, compares and writes."""
+
+    indexes: dict[str, str] = field(default_factory=dict)  # value → blind index
+    initials: dict[str, str] = field(default_factory=dict)  # name → initials
+    # (ID number, field) → (plaintext, ciphertext): one ciphertext per person and field, never
+    # shared between persons (equal ciphertexts would show equal values).
+    ciphers: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
+
+
+def prepare(rows: Iterable[PersonRow]) -> Prepared:
+    found = Prepared()
+    indexes, initials, ciphers = found.indexes, found.initials, found.ciphers
+    for row in rows:
+        for value in (row.id_number, row.id_number[-4:], row.phone, row.certificate_number,
+                      row.head_id_number):
+            if value and value not in indexes:
+                indexes[value] = blind_index(value)
+        if row.name not in initials:
+            initials[row.name] = name_initials(row.name)
+        for name in PERSON_ENCRYPTED:  # PersonRow names them as the model does
+            value = getattr(row, name)
+            if value:
+                ciphers[(row.id_number, name)] = (value, encrypt(value))
+    return found
+
+
+class Memo:
+    """Blind indexes, pinyin initials and logged values, each computed once per batch (or
+    ahead, when the batch comes with what `prepare` made)."""
+
+    def __init__(self, prepared: Prepared | None = None) -> None:
+        prepared = prepared or Prepared()
+        self._indexes: dict[str, str] = prepared.indexes
+        self._initials: dict[str, str] = prepared.initials
+        self._ciphers = prepared.ciphers
+        self._logged: dict[tuple[str, Any], Any] = {}
+
+    def encrypted(self, id_number: str, name: str, value: str) -> str:
+        """The stored form of a person's identifier `name`: the prepared ciphertext when it
+        was made for this very value, else encrypted now."""
+        if not value:
+            return ""
+        found = self._ciphers.get((id_number, name))
+        return found[1] if found is not None and found[0] == value else encrypt(value)
+
+    def index(self, value: str) -> str:
+        if not value:
+            return ""
+        found = self._indexes.get(value)
+        if found is None:
+            found = self._indexes[value] = blind_index(value)
+        return found
+
+    def initials(self, name: str) -> str:
+        found = self._initials.get(name)
+        if found is None:
+            found = self._initials[name] = name_initials(name)
+        return found
+
+    def created(self, person: Mapping[str, Any]) -> dict[str, list[Any]]:
+        """What audit.created(person, PERSON_FIELDS) logs (identifiers masked, dates as text),
+        without its per-value dispatch for the plain values that make up most of a row:
+        creating 100,000 persons logs 2.5 million values. Other values (the components list)
+        go through audit.created itself, each distinct one once per batch. A test holds the
+        two equal."""
+        logged: dict[str, list[Any]] = {}
+        for name, mask in _CREATED_MASKS:
+            value = person[name]
+            if mask is not None:
+                value = mask(value) if value else ""  # masks give "" for None and ""
+            elif type(value) is date:
+                value = value.isoformat()  # audit.created's text form of a date
+            elif type(value) not in _AS_IS:
+                key = (name, value if isinstance(value, Hashable) else repr(value))
+                found = self._logged.get(key, _MISSING)
+                if found is _MISSING:
+                    one = _One(name, value)
+                    found = audit.created(one, [name])[name][1]  # type: ignore[arg-type]
+                    self._logged[key] = found
+                value = found
+            logged[name] = [None, value]
+        return logged
+
+
+
+
+class _One:
+    """One value as an attribute, for audit.created (which reads a model instance)."""
+
+    def __init__(self, name: str, value: Any) -> None:
+        setattr(self, name, value)
