@@ -6,6 +6,7 @@ rows, only the valid ones, or nothing (preview). Used by the page (as a backgrou
 from __future__ import annotations
 
 import multiprocessing
+import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from canlian.registry.rows import (
     ParseResult,
     PersonRow,
     RowError,
+    duplicate_id_error,
     parse_header,
     parse_rows,
 )
@@ -94,37 +96,45 @@ def _import_rows(*, actor: User | None, header: Sequence[Any], rows: Sequence[Se
     return report
 
 
-# A file this large is checked by a second process, a chunk at a time, while this one writes
-# the chunks already checked: checking and preparing a row (parse, pinyin, blind indexes,
-# SM4) costs about as much CPU as writing it, and the two overlap on two cores.
+# A file this large is checked by worker processes, a chunk each, while this one writes the
+# chunks already checked: checking and preparing a row (parse, pinyin, blind indexes, SM4)
+# costs about as much CPU as writing it, and the two overlap.
 PARALLEL_MIN_ROWS = 20_000
 CHECK_CHUNK = 10_000
-# The chunk job, set just before forking (inherited by the checking process, not pickled).
+# The chunk job, set just before forking (inherited by the workers, not pickled).
 _JOB: dict[str, Any] = {}
+Checked = tuple[ParseResult, list[tuple[int, str]], Prepared]
 
 
-def _check_chunk(bounds: tuple[int, int]) -> tuple[ParseResult, Prepared]:
+def _check_chunk(bounds: tuple[int, int]) -> Checked:
+    """One chunk checked on its own; its ID numbers are listed for the duplicate check, which
+    needs the chunks in order (_check_and_write)."""
     start, end = bounds
     job = _JOB
+    memo = ParseMemo(occurrences=[])
     parsed = parse_rows(job["header"], job["rows"][start:end], today=job["today"],
-                        known_region_codes=job["regions"], start_row=2 + start,
-                        memo=job["memo"])
-    return parsed, prepare(parsed.rows)
+                        known_region_codes=job["regions"], start_row=2 + start, memo=memo)
+    return parsed, memo.occurrences or [], prepare(parsed.rows)
+
+
+def _checkers(rows: int) -> int:
+    if rows < PARALLEL_MIN_ROWS:
+        return 0
+    return max(1, min(os.cpu_count() or 1, int(os.environ.get("CANLIAN_IMPORT_WORKERS", "2"))))
 
 
 @contextmanager
 def _checked_chunks(header: Sequence[Any], rows: Sequence[Sequence[Any]],
-                    regions: set[str]) -> Iterator[Iterator[tuple[ParseResult, Prepared]]]:
-    """The file's chunks, checked in order. One checking process, never more: the chunks of
-    a file share a ParseMemo (duplicates across chunks), which lives in that process."""
+                    regions: set[str]) -> Iterator[Iterator[Checked]]:
+    """The file's chunks, checked, in order: by forked workers for a large file."""
     bounds = [(i, min(i + CHECK_CHUNK, len(rows))) for i in range(0, len(rows), CHECK_CHUNK)]
-    _JOB.update(header=header, rows=rows, regions=regions, today=timezone.localdate(),
-                memo=ParseMemo())
+    _JOB.update(header=header, rows=rows, regions=regions, today=timezone.localdate())
     try:
-        if len(rows) < PARALLEL_MIN_ROWS:
+        workers = _checkers(len(rows))
+        if not workers:
             yield (_check_chunk(b) for b in bounds)
             return
-        with multiprocessing.get_context("fork").Pool(1) as pool:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
             yield pool.imap(_check_chunk, bounds, chunksize=1)
     finally:
         _JOB.clear()
@@ -139,12 +149,17 @@ def _check_and_write(actor: User | None, header: Sequence[Any], rows: Sequence[S
     outcome = UpsertResult()
     members: list[PersonRow] = []
     members_prepared = Prepared()
+    seen: dict[str, int] = {}  # ID number → its first row in the file
     with _checked_chunks(header, rows, regions) as chunks:
-        for parsed, prepared in chunks:
-            errors += parsed.errors
-            good += parsed.rows
-            heads = [r for r in parsed.rows if not r.head_id_number]
-            members += [r for r in parsed.rows if r.head_id_number]
+        for parsed, occurrences, prepared in chunks:
+            duplicates = [error for number, id_number in occurrences
+                          if (error := duplicate_id_error(number, id_number, seen))]
+            errors += parsed.errors + duplicates
+            repeated = {error.row for error in duplicates}
+            checked = [r for r in parsed.rows if r.row not in repeated]
+            good += checked
+            heads = [r for r in checked if not r.head_id_number]
+            members += [r for r in checked if r.head_id_number]
             for mine, theirs in ((members_prepared.indexes, prepared.indexes),
                                  (members_prepared.initials, prepared.initials),
                                  (members_prepared.ciphers, prepared.ciphers)):

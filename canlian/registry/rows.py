@@ -148,10 +148,21 @@ class PersonRow:
 class ParseMemo:
     """What :func:`parse_rows` remembers across the chunks of one file, when it is given the
     file a chunk at a time: the first row of each ID number (a later one is a duplicate) and
-    the ID numbers already checked (heads and guardians are mostly other rows' own)."""
+    the ID numbers already checked (heads and guardians are mostly other rows' own).
+
+    With `occurrences` (a list), the rows' ID numbers are listed there instead of checked for
+    duplicates: chunks checked side by side leave that check to whoever reads them in order
+    (:func:`duplicate_id_error`)."""
 
     seen: dict[str, int] = field(default_factory=dict)
     ids: dict[str, IdInfo | IdNumberError] = field(default_factory=dict)
+    occurrences: list[tuple[int, str]] | None = None
+
+
+def duplicate_id_error(number: int, id_number: str, seen: dict[str, int]) -> RowError | None:
+    """The error of row `number` when an earlier row of the file had the same ID number."""
+    first = seen.setdefault(id_number, number)
+    return RowError(number, ID_NUMBER, f"与第 {first} 行身份证号重复") if first != number else None
 
 
 @dataclass
@@ -533,14 +544,15 @@ def _household(row: _Row, id_info: IdInfo | None, today: date) -> tuple[str, str
 
 
 def _person(
-    row: _Row, today: date, known: Container[str] | None, seen: dict[str, int]
+    row: _Row, today: date, known: Container[str] | None, memo: ParseMemo
 ) -> PersonRow | None:
     name = _name(row, NAME, required=True)
     id_info = _id_number(row, ID_NUMBER, today, required=True)
     if id_info is not None:
-        first = seen.setdefault(id_info.number, row.number)
-        if first != row.number:
-            row.error(ID_NUMBER, f"与第 {first} 行身份证号重复")
+        if memo.occurrences is not None:
+            memo.occurrences.append((row.number, id_info.number))
+        elif duplicate := duplicate_id_error(row.number, id_info.number, memo.seen):
+            row.errors.append(duplicate)
     birth = id_info.birth_date if id_info is not None else None
     category, grade, components = _disability(row)
     certificate = _certificate(row, id_info, category, grade, today)
@@ -602,7 +614,7 @@ def parse_rows(
     result = ParseResult(file_errors=file_errors)
     today = today or _today()
     memo = memo if memo is not None else ParseMemo()
-    seen, ids = memo.seen, memo.ids
+    ids = memo.ids
     for offset, cells in enumerate(rows):
         number = start_row + offset
         try:
@@ -613,7 +625,7 @@ def parse_rows(
             if file_errors:
                 continue
             row = _Row(number, values, columns, ids)
-            person = _person(row, today, known_region_codes, seen)
+            person = _person(row, today, known_region_codes, memo)
         except Exception:  # a safety net: one odd row must not abort a whole import
             result.errors.append(RowError(number, "", ROW_FAILED))
             continue

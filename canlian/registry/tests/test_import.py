@@ -162,10 +162,10 @@ def test_page_import_runs_as_a_task_and_offers_the_error_file(
 
 
 @pytest.mark.parametrize("valid_only", [False, True])
-def test_large_file_checked_by_a_second_process_gives_the_same_result(
+def test_large_file_checked_by_worker_processes_gives_the_same_result(
         tmp_path: Path, regions: dict[str, str], monkeypatch: pytest.MonkeyPatch,
         valid_only: bool) -> None:
-    """A large file is checked a chunk at a time by a forked process while this one writes
+    """A large file is checked a chunk at a time by forked workers while this one writes
     (importing.PARALLEL_MIN_ROWS): a member listed before their head, an ID repeated in a
     later chunk and a bad row come out exactly as when the whole file is checked at once."""
     from canlian.registry import importing
