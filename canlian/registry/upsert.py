@@ -136,6 +136,9 @@ def _certificate_status(row: PersonRow, stored: _Stored | None, certificate_inde
     return CertificateStatus.VALID
 
 
+_NO_COMPONENTS: list[int] = []  # never mutated
+
+
 def _values(row: PersonRow, stored: _Stored | None, memo: Memo, today: date
             ) -> tuple[dict[str, Any], dict[str, str]]:
     """The person's fields as the row sets them (identifiers in plaintext), and the indexes."""
@@ -163,7 +166,9 @@ def _values(row: PersonRow, stored: _Stored | None, memo: Memo, today: date
         "relation_to_head": "" if _heads_itself(row) else row.relation_to_head,
         "category": row.category,
         "grade": row.grade,
-        "components": list(row.components),
+        # Most persons have no components: one shared empty list lets the table writer adapt
+        # (JSON-encode) it once per batch instead of once per person and history row.
+        "components": list(row.components) if row.components else _NO_COMPONENTS,
         "certificate_number": row.certificate_number,
         "certificate_issued_on": row.cert_issued_on,
         "certificate_valid_until": row.cert_valid_until,
