@@ -144,11 +144,13 @@ def _check_and_write(actor: User | None, header: Sequence[Any], rows: Sequence[S
                      regions: set[str], errors: list[RowError], good: list[PersonRow]
                      ) -> UpsertResult:
     """Check every row, collecting `errors` and the `good` rows; write the good ones as they
-    come: heads at once, members (who need their head written first) at the end — the same
-    order as `_upsert`. The caller's transaction decides whether any of it stays."""
+    come. A member waits until their head is written (earlier in the file or in the same
+    chunk); members whose head comes later, or is only in the database, are written at the
+    end. The caller's transaction decides whether any of it stays."""
     outcome = UpsertResult()
-    members: list[PersonRow] = []
-    members_prepared = Prepared()
+    waiting: list[PersonRow] = []
+    waiting_prepared = Prepared()
+    written: set[str] = set()  # ID numbers of the persons written so far
     seen: dict[str, int] = {}  # ID number → its first row in the file
     with _checked_chunks(header, rows, regions) as chunks:
         for parsed, occurrences, prepared in chunks:
@@ -158,18 +160,40 @@ def _check_and_write(actor: User | None, header: Sequence[Any], rows: Sequence[S
             repeated = {error.row for error in duplicates}
             checked = [r for r in parsed.rows if r.row not in repeated]
             good += checked
-            heads = [r for r in checked if not r.head_id_number]
-            members += [r for r in checked if r.head_id_number]
-            for mine, theirs in ((members_prepared.indexes, prepared.indexes),
-                                 (members_prepared.initials, prepared.initials),
-                                 (members_prepared.ciphers, prepared.ciphers)):
+            ready, later = _writable_now(checked, written)
+            waiting += later
+            for mine, theirs in ((waiting_prepared.indexes, prepared.indexes),
+                                 (waiting_prepared.initials, prepared.initials),
+                                 (waiting_prepared.ciphers, prepared.ciphers)):
                 mine.update(theirs)
-            if heads:
-                _add(outcome, persons_upsert(actor=actor, rows=heads, prepared=prepared))
-    for start in range(0, len(members), UPSERT_CHUNK):
-        _add(outcome, persons_upsert(actor=actor, rows=members[start:start + UPSERT_CHUNK],
-                                     prepared=members_prepared))
+            if ready:
+                result = persons_upsert(actor=actor, rows=ready, prepared=prepared)
+                _add(outcome, result)
+                if not result.errors:  # a batch with errors wrote nothing
+                    written.update(r.id_number for r in ready)
+    for start in range(0, len(waiting), UPSERT_CHUNK):
+        _add(outcome, persons_upsert(actor=actor, rows=waiting[start:start + UPSERT_CHUNK],
+                                     prepared=waiting_prepared))
     return outcome
+
+
+def _writable_now(rows: Sequence[PersonRow], written: set[str]
+                  ) -> tuple[list[PersonRow], list[PersonRow]]:
+    """The rows that can be written now (heads, and members whose head is written or among
+    these rows, following chains of members), and the members that must wait. Writing
+    members with their chunk keeps the database busy while the workers check the next ones,
+    instead of leaving every member to the end."""
+    ready = [r for r in rows if not r.head_id_number or r.head_id_number == r.id_number]
+    members = [r for r in rows if r.head_id_number and r.head_id_number != r.id_number]
+    known = written | {r.id_number for r in ready}
+    while members:
+        now = [r for r in members if r.head_id_number in known]
+        if not now:
+            break
+        ready += now
+        known.update(r.id_number for r in now)
+        members = [r for r in members if r.id_number not in known]
+    return ready, members
 
 
 def _add(outcome: UpsertResult, result: UpsertResult) -> None:

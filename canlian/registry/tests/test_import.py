@@ -167,7 +167,7 @@ def test_large_file_checked_by_worker_processes_gives_the_same_result(
         valid_only: bool) -> None:
     """A large file is checked a chunk at a time by forked workers while this one writes
     (importing.PARALLEL_MIN_ROWS): a member listed before their head, an ID repeated in a
-    later chunk and a bad row come out exactly as when the whole file is checked at once."""
+    later chunk, a member after their head's chunk and a bad row come out exactly as when the whole file is checked at once."""
     from canlian.registry import importing
 
     head, member = make_id_number(date(1970, 1, 1)), make_id_number(date(2010, 5, 5))
@@ -176,7 +176,10 @@ def test_large_file_checked_by_worker_processes_gives_the_same_result(
             row("郑乙", make_id_number(date(1981, 3, 3)), regions["village_b"], dibao="是"),
             row("周父", head, regions["village_a"], category="肢体", grade="二级"),
             row("坏", make_id_number(), "520322999999"),
-            row("周父", head, regions["village_a"])]  # the same ID again, in a later chunk
+            row("周父", head, regions["village_a"]),  # the same ID again, in a later chunk
+            # a member whose head was written with an earlier chunk: written with their own
+            row("周母", make_id_number(date(1972, 4, 4)), regions["village_a"], head=head,
+                relation="配偶")]
     path = _xlsx(tmp_path / "p.xlsx", HEADER, rows)
     flags = ("--valid-only",) if valid_only else ()
     monkeypatch.setattr(importing, "CHECK_CHUNK", 10_000)
@@ -187,9 +190,10 @@ def test_large_file_checked_by_worker_processes_gives_the_same_result(
     assert in_chunks == at_once
     assert {(e["row"], e["column"]) for e in in_chunks["errors"]} == {
         (6, "户籍地区划代码"), (7, "身份证号")}
-    assert in_chunks["created"] == 4
+    assert in_chunks["created"] == 5
     if valid_only:
         child = Person.objects.get(id_number_index=blind_index(member))
         assert child.household.head.name == "周父"  # the member found the head written later
+        assert {p.name for p in child.household.members.all()} == {"周父", "周子", "周母"}
     else:
         assert not Person.objects.exists()  # all-or-nothing
