@@ -10,6 +10,7 @@ import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from django.db import transaction
@@ -114,7 +115,7 @@ def _check_chunk(bounds: tuple[int, int]) -> Checked:
     memo = ParseMemo(occurrences=[])
     parsed = parse_rows(job["header"], job["rows"][start:end], today=job["today"],
                         known_region_codes=job["regions"], start_row=2 + start, memo=memo)
-    return parsed, memo.occurrences or [], prepare(parsed.rows)
+    return parsed, memo.occurrences or [], prepare(parsed.rows, today=job["today"])
 
 
 def _checkers(rows: int) -> int:
@@ -124,11 +125,11 @@ def _checkers(rows: int) -> int:
 
 
 @contextmanager
-def _checked_chunks(header: Sequence[Any], rows: Sequence[Sequence[Any]],
-                    regions: set[str]) -> Iterator[Iterator[Checked]]:
+def _checked_chunks(header: Sequence[Any], rows: Sequence[Sequence[Any]], regions: set[str],
+                    today: date) -> Iterator[Iterator[Checked]]:
     """The file's chunks, checked, in order: by forked workers for a large file."""
     bounds = [(i, min(i + CHECK_CHUNK, len(rows))) for i in range(0, len(rows), CHECK_CHUNK)]
-    _JOB.update(header=header, rows=rows, regions=regions, today=timezone.localdate())
+    _JOB.update(header=header, rows=rows, regions=regions, today=today)
     try:
         workers = _checkers(len(rows))
         if not workers:
@@ -148,11 +149,12 @@ def _check_and_write(actor: User | None, header: Sequence[Any], rows: Sequence[S
     chunk); members whose head comes later, or is only in the database, are written at the
     end. The caller's transaction decides whether any of it stays."""
     outcome = UpsertResult()
+    today = timezone.localdate()  # one day for checking, preparing and writing
     waiting: list[PersonRow] = []
     waiting_prepared = Prepared()
     written: set[str] = set()  # ID numbers of the persons written so far
     seen: dict[str, int] = {}  # ID number → its first row in the file
-    with _checked_chunks(header, rows, regions) as chunks:
+    with _checked_chunks(header, rows, regions, today) as chunks:
         for parsed, occurrences, prepared in chunks:
             duplicates = [error for number, id_number in occurrences
                           if (error := duplicate_id_error(number, id_number, seen))]
@@ -162,18 +164,15 @@ def _check_and_write(actor: User | None, header: Sequence[Any], rows: Sequence[S
             good += checked
             ready, later = _writable_now(checked, written)
             waiting += later
-            for mine, theirs in ((waiting_prepared.indexes, prepared.indexes),
-                                 (waiting_prepared.initials, prepared.initials),
-                                 (waiting_prepared.ciphers, prepared.ciphers)):
-                mine.update(theirs)
+            waiting_prepared.add(prepared)
             if ready:
-                result = persons_upsert(actor=actor, rows=ready, prepared=prepared)
+                result = persons_upsert(actor=actor, rows=ready, prepared=prepared, today=today)
                 _add(outcome, result)
                 if not result.errors:  # a batch with errors wrote nothing
                     written.update(r.id_number for r in ready)
     for start in range(0, len(waiting), UPSERT_CHUNK):
         _add(outcome, persons_upsert(actor=actor, rows=waiting[start:start + UPSERT_CHUNK],
-                                     prepared=waiting_prepared))
+                                     prepared=waiting_prepared, today=today))
     return outcome
 
 

@@ -9,6 +9,7 @@ first use, once per batch.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -17,9 +18,10 @@ from typing import Any
 from canlian.core import audit
 from canlian.core.audit import MASKED_FIELDS
 from canlian.core.crypto import EncryptedCharField, blind_index, encrypt
-from canlian.registry.models import Person
+from canlian.registry.models import CertificateStatus, LivingStatus, Person
 from canlian.registry.pinyin import name_initials
 from canlian.registry.rows import PersonRow
+from canlian.registry.sqlwrite import JsonText
 
 # Fields an import or a form sets; the audit row and "unchanged" compare exactly these.
 PERSON_FIELDS = (
@@ -31,6 +33,7 @@ PERSON_FIELDS = (
 )  # fmt: skip
 PERSON_ENCRYPTED = frozenset(f.attname for f in Person._meta.concrete_fields
                              if isinstance(f, EncryptedCharField))
+PERSON_DEFAULTS = {f.attname: f.get_default() for f in Person._meta.concrete_fields}
 
 
 _AS_IS = frozenset({str, int, bool, type(None)})
@@ -49,11 +52,26 @@ class Prepared:
     # (ID number, field) → (plaintext, ciphertext): one ciphertext per person and field, never
     # shared between persons (equal ciphertexts would show equal values).
     ciphers: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
+    # Row number in the file → the audit row's changes (JSON) if the row creates its person
+    # on `today`.
+    created: dict[int, JsonText] = field(default_factory=dict)
+    today: date | None = None
+
+    def add(self, other: Prepared) -> None:
+        """Take in what was prepared for other rows (on the same day)."""
+        self.indexes.update(other.indexes)
+        self.initials.update(other.initials)
+        self.ciphers.update(other.ciphers)
+        self.created.update(other.created)
+        self.today = other.today
 
 
-def prepare(rows: Iterable[PersonRow]) -> Prepared:
-    found = Prepared()
+def prepare(rows: Iterable[PersonRow], today: date | None = None) -> Prepared:
+    """What writing `rows` needs; with `today`, also the audit changes of each row's person
+    as created that day (most rows of a large import create their person)."""
+    found = Prepared(today=today)
     indexes, initials, ciphers = found.indexes, found.initials, found.ciphers
+    rows = list(rows)
     for row in rows:
         for value in (row.id_number, row.id_number[-4:], row.phone, row.certificate_number,
                       row.head_id_number):
@@ -65,7 +83,88 @@ def prepare(rows: Iterable[PersonRow]) -> Prepared:
             value = getattr(row, name)
             if value:
                 ciphers[(row.id_number, name)] = (value, encrypt(value))
+    if today is not None:
+        memo = Memo(found)
+        for row in rows:
+            values, _ = person_values(row, None, memo, today)
+            found.created[row.row] = _json(memo.created({**PERSON_DEFAULTS, **values}))
     return found
+
+
+def _json(logged: dict[str, list[Any]]) -> JsonText:
+    return JsonText(json.dumps(logged))  # as Django writes a JSONField without an encoder
+
+
+def heads_itself(row: PersonRow) -> bool:
+    return not row.head_id_number or row.head_id_number == row.id_number
+
+
+def certificate_status(row: PersonRow, stored: Mapping[str, Any] | None, certificate_index: str,
+                        today: date) -> str:
+    if not row.certificate_number:
+        return CertificateStatus.NONE
+    if (stored is not None and stored["certificate_index"] == certificate_index
+            and stored["certificate_status"] == CertificateStatus.CANCELLED):
+        return CertificateStatus.CANCELLED  # a cancellation is only undone by a new certificate
+    if row.cert_valid_until is not None and row.cert_valid_until < today:
+        return CertificateStatus.EXPIRED
+    return CertificateStatus.VALID
+
+
+NO_COMPONENTS: list[int] = []  # never mutated
+
+
+def person_values(row: PersonRow, stored: Mapping[str, Any] | None, memo: Memo, today: date
+            ) -> tuple[dict[str, Any], dict[str, str]]:
+    """The person's fields as the row sets them (identifiers in plaintext), and the indexes."""
+    indexes = {
+        "id_number_index": memo.index(row.id_number),
+        "id_tail_index": memo.index(row.id_number[-4:]),
+        "phone_index": memo.index(row.phone),
+        "certificate_index": memo.index(row.certificate_number),
+    }
+    keeps_living_date = stored is not None and stored["living_status"] == row.living_status
+    # The initials follow from the name: an unchanged name keeps its stored ones.
+    if stored is not None and stored["name"] == row.name:
+        initials = stored["name_initials"]
+    else:
+        initials = memo.initials(row.name)
+    values: dict[str, Any] = {
+        "name": row.name,
+        "name_initials": initials,
+        "id_number": row.id_number,
+        "birth_date": row.birth_date,
+        "sex": row.sex,
+        "phone": row.phone,
+        "region_id": row.region_code,
+        "address": row.address,
+        "relation_to_head": "" if heads_itself(row) else row.relation_to_head,
+        "category": row.category,
+        "grade": row.grade,
+        # Most persons have no components: one shared empty list lets the table writer adapt
+        # (JSON-encode) it once per batch instead of once per person and history row.
+        "components": list(row.components) if row.components else NO_COMPONENTS,
+        "certificate_number": row.certificate_number,
+        "certificate_issued_on": row.cert_issued_on,
+        "certificate_valid_until": row.cert_valid_until,
+        "certificate_status": certificate_status(row, stored, indexes["certificate_index"],
+                                                  today),
+        "living_status": row.living_status,
+        "living_status_on": row.died_on if row.living_status == LivingStatus.DECEASED else (
+            stored["living_status_on"] if stored is not None and keeps_living_date else None),
+        "guardian_name": row.guardian_name,
+        "guardian_id_number": row.guardian_id_number,
+        "guardian_phone": row.guardian_phone,
+    }
+    # A blank yes/no cell, or a column the file does not have, means "leave as it is".
+    if row.needs_long_term_care is not None:
+        values["needs_long_term_care"] = row.needs_long_term_care
+    elif stored is None:
+        values["needs_long_term_care"] = False
+    for name in ("ethnicity", "education", "employment_status"):
+        if getattr(row, name) is not None:
+            values[name] = getattr(row, name)
+    return values, indexes
 
 
 class Memo:
@@ -77,6 +176,8 @@ class Memo:
         self._indexes: dict[str, str] = prepared.indexes
         self._initials: dict[str, str] = prepared.initials
         self._ciphers = prepared.ciphers
+        self._created = prepared.created
+        self._created_on = prepared.today
         self._logged: dict[tuple[str, Any], Any] = {}
 
     def encrypted(self, id_number: str, name: str, value: str) -> str:
@@ -125,7 +226,15 @@ class Memo:
             logged[name] = [None, value]
         return logged
 
-
+    def created_json(self, row: PersonRow, person: Mapping[str, Any], today: date) -> JsonText:
+        """:meth:`created` as the audit row stores it: prepared ahead when `row` creates its
+        person on the day it was prepared for (`person_values` gives a row the same values in
+        any process), else made now."""
+        if today == self._created_on:
+            found = self._created.get(row.row)
+            if found is not None:
+                return found
+        return _json(self.created(person))
 
 
 class _One:

@@ -11,6 +11,7 @@ Table and column names come from the models' metadata, quoted; every value is a 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -23,7 +24,13 @@ Adapter = Callable[[Any], Any]
 _UNSET = object()
 
 
-def _adapter(field: models.Field) -> Adapter | None:
+class JsonText(str):
+    """A JSON document already encoded (json.dumps, as Django encodes a JSONField without an
+    encoder): a JSON column takes it as it is. Lets the checking workers of a large import
+    encode what they prepare, and a batch encode a value it repeats once."""
+
+
+def _adapter(field: models.Field, *, copy: bool = False) -> Adapter | None:
     if isinstance(field, EncryptedCharField):
         return None  # the caller passes ciphertext
     kind = field.get_internal_type()
@@ -34,7 +41,20 @@ def _adapter(field: models.Field) -> Adapter | None:
         return ops.adapt_datetimefield_value
     if kind == "JSONField":
         encoder = getattr(field, "encoder", None)
-        return lambda value: None if value is None else ops.adapt_json_value(value, encoder)
+
+        def adapt_json(value: Any) -> Any:
+            if value is None:
+                return None
+            if copy or connection.vendor == "sqlite":
+                # JSON text: what SQLite stores, and what COPY's text format hands PostgreSQL
+                # to parse. Encoded here, a value the batch repeats is encoded once
+                # (TableWriter._adapted), not again by the driver for every row.
+                return value if type(value) is JsonText else JsonText(json.dumps(value,
+                                                                                cls=encoder))
+            return ops.adapt_json_value(json.loads(value) if type(value) is JsonText else value,
+                                        encoder)
+
+        return adapt_json
     return None
 
 
@@ -47,17 +67,21 @@ class TableWriter:
         found = [meta.get_field(name) for name in fields]
         self.columns = [connection.ops.quote_name(f.column) for f in found]
         self.adapters = [(i, a) for i, f in enumerate(found) if (a := _adapter(f)) is not None]
+        self.copy_adapters = [(i, a) for i, f in enumerate(found)
+                              if (a := _adapter(f, copy=True)) is not None]
         self.pk_column = connection.ops.quote_name(meta.pk.column)
 
-    def _adapted(self, rows: Iterable[Sequence[Any]]) -> Iterable[Sequence[Any]]:
-        if not self.adapters:
+    def _adapted(self, rows: Iterable[Sequence[Any]], *, copy: bool = False
+                 ) -> Iterable[Sequence[Any]]:
+        adapters = self.copy_adapters if copy else self.adapters
+        if not adapters:
             yield from rows
             return
         # A batch repeats the same object in a column (its timestamp, None): adapt it once.
-        last: list[tuple[Any, Any]] = [(_UNSET, None)] * len(self.adapters)
+        last: list[tuple[Any, Any]] = [(_UNSET, None)] * len(adapters)
         for row in rows:
             values = list(row)
-            for slot, (index, adapt) in enumerate(self.adapters):
+            for slot, (index, adapt) in enumerate(adapters):
                 value = values[index]
                 seen, adapted = last[slot]
                 if value is not seen:
@@ -73,7 +97,7 @@ class TableWriter:
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 with cursor.cursor.copy(f"COPY {self.table} ({columns}) FROM STDIN") as copy:
-                    for values in self._adapted(rows):
+                    for values in self._adapted(rows, copy=True):
                         copy.write_row(values)
             else:
                 marks = ", ".join(["%s"] * len(self.columns))

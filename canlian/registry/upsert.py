@@ -39,16 +39,22 @@ from canlian.core.errors import DomainError
 from canlian.core.models import AuditAction, AuditEvent, User
 from canlian.core.permissions import in_jurisdiction
 from canlian.registry.models import (
-    CertificateStatus,
     Household,
     HouseholdStatus,
     HouseholdStatusKind,
-    LivingStatus,
     Person,
 )
-from canlian.registry.prepare import PERSON_ENCRYPTED, PERSON_FIELDS, Memo, Prepared
+from canlian.registry.prepare import (
+    PERSON_DEFAULTS,
+    PERSON_ENCRYPTED,
+    PERSON_FIELDS,
+    Memo,
+    Prepared,
+    heads_itself,
+    person_values,
+)
 from canlian.registry.rows import REGION, PersonRow, RowError
-from canlian.registry.sqlwrite import TableWriter, allocate_ids
+from canlian.registry.sqlwrite import JsonText, TableWriter, allocate_ids
 
 CHUNK = 1000  # keys per lookup query
 INDEX_FIELDS = ("id_number_index", "id_tail_index", "phone_index", "certificate_index")
@@ -115,81 +121,9 @@ def _households_headed_by(person_ids: Iterable[int]) -> dict[int, int]:
     return headed
 
 
-def _heads_itself(row: PersonRow) -> bool:
-    return not row.head_id_number or row.head_id_number == row.id_number
-
-
 # --------------------------------------------------------------------------------------------
 # Values
 # --------------------------------------------------------------------------------------------
-
-
-def _certificate_status(row: PersonRow, stored: _Stored | None, certificate_index: str,
-                        today: date) -> str:
-    if not row.certificate_number:
-        return CertificateStatus.NONE
-    if (stored is not None and stored["certificate_index"] == certificate_index
-            and stored["certificate_status"] == CertificateStatus.CANCELLED):
-        return CertificateStatus.CANCELLED  # a cancellation is only undone by a new certificate
-    if row.cert_valid_until is not None and row.cert_valid_until < today:
-        return CertificateStatus.EXPIRED
-    return CertificateStatus.VALID
-
-
-_NO_COMPONENTS: list[int] = []  # never mutated
-
-
-def _values(row: PersonRow, stored: _Stored | None, memo: Memo, today: date
-            ) -> tuple[dict[str, Any], dict[str, str]]:
-    """The person's fields as the row sets them (identifiers in plaintext), and the indexes."""
-    indexes = {
-        "id_number_index": memo.index(row.id_number),
-        "id_tail_index": memo.index(row.id_number[-4:]),
-        "phone_index": memo.index(row.phone),
-        "certificate_index": memo.index(row.certificate_number),
-    }
-    keeps_living_date = stored is not None and stored["living_status"] == row.living_status
-    # The initials follow from the name: an unchanged name keeps its stored ones.
-    if stored is not None and stored["name"] == row.name:
-        initials = stored["name_initials"]
-    else:
-        initials = memo.initials(row.name)
-    values: dict[str, Any] = {
-        "name": row.name,
-        "name_initials": initials,
-        "id_number": row.id_number,
-        "birth_date": row.birth_date,
-        "sex": row.sex,
-        "phone": row.phone,
-        "region_id": row.region_code,
-        "address": row.address,
-        "relation_to_head": "" if _heads_itself(row) else row.relation_to_head,
-        "category": row.category,
-        "grade": row.grade,
-        # Most persons have no components: one shared empty list lets the table writer adapt
-        # (JSON-encode) it once per batch instead of once per person and history row.
-        "components": list(row.components) if row.components else _NO_COMPONENTS,
-        "certificate_number": row.certificate_number,
-        "certificate_issued_on": row.cert_issued_on,
-        "certificate_valid_until": row.cert_valid_until,
-        "certificate_status": _certificate_status(row, stored, indexes["certificate_index"],
-                                                  today),
-        "living_status": row.living_status,
-        "living_status_on": row.died_on if row.living_status == LivingStatus.DECEASED else (
-            stored["living_status_on"] if stored is not None and keeps_living_date else None),
-        "guardian_name": row.guardian_name,
-        "guardian_id_number": row.guardian_id_number,
-        "guardian_phone": row.guardian_phone,
-    }
-    # A blank yes/no cell, or a column the file does not have, means "leave as it is".
-    if row.needs_long_term_care is not None:
-        values["needs_long_term_care"] = row.needs_long_term_care
-    elif stored is None:
-        values["needs_long_term_care"] = False
-    for name in ("ethnicity", "education", "employment_status"):
-        if getattr(row, name) is not None:
-            values[name] = getattr(row, name)
-    return values, indexes
 
 
 def _changed(stored: _Stored, values: Mapping[str, Any], indexes: Mapping[str, str]
@@ -220,7 +154,7 @@ class _Batch:
         self.memo = Memo(prepared)
         self.keys = [self.memo.index(r.id_number) for r in rows]
         self.head_keys = {self.memo.index(r.head_id_number) for r in rows
-                          if not _heads_itself(r)}
+                          if not heads_itself(r)}
         self.stored = _stored_by_index({*self.keys, *self.head_keys})
         self._in_scope: dict[str, bool] = {}
 
@@ -244,7 +178,7 @@ class _Batch:
             if stored is not None and not self.in_scope(stored["region_id"]):
                 errors.append(RowError(row.row, "身份证号",
                                        "该人员已在您管辖范围以外登记，不能在此修改"))
-            if not _heads_itself(row):
+            if not heads_itself(row):
                 head = self.memo.index(row.head_id_number)
                 if head not in in_file and head not in self.stored:
                     errors.append(RowError(row.row, "户主身份证号",
@@ -268,7 +202,7 @@ class _Batch:
         plan: dict[str, int] = {}
         new: dict[str, dict[str, Any]] = {}
         for row, key in zip(self.rows, self.keys, strict=True):
-            if not _heads_itself(row):
+            if not heads_itself(row):
                 continue
             stored = self.stored.get(key)
             if stored is not None and stored["id"] in headed:
@@ -286,7 +220,7 @@ class _Batch:
             new[key]["id"] = plan[key] = household_id
         members = [(key, self.memo.index(row.head_id_number))
                    for row, key in zip(self.rows, self.keys, strict=True)
-                   if not _heads_itself(row)]
+                   if not heads_itself(row)]
         # A member may name another member of this batch as head: resolve such chains in turns.
         while members:
             waiting = [(key, head) for key, head in members if head not in plan]
@@ -305,7 +239,7 @@ class _Batch:
         return [*(row[name] for name in _PERSON_TRACKED), self.now, None, kind, user]
 
     def _audit(self, action: str, person_id: int, region_code: str, summary: str,
-               changes: dict[str, Any]) -> list[Any]:
+               changes: dict[str, Any] | JsonText) -> list[Any]:
         actor = self.actor
         return [self.now, actor.pk if actor else None, actor.username if actor else "manage.py",
                 action, True, "registry.person", str(person_id), summary, changes, region_code,
@@ -315,21 +249,21 @@ class _Batch:
         self.writers = _Writers()
         result = UpsertResult()
         plan, new_households = self.plan_households()
-        creates: list[tuple[str, dict[str, Any], dict[str, str]]] = []
+        creates: list[tuple[PersonRow, str, dict[str, Any], dict[str, str]]] = []
         updates: list[tuple[_Stored, dict[str, Any], dict[str, str], list[str]]] = []
         for row, key in zip(self.rows, self.keys, strict=True):
             stored = self.stored.get(key)
-            values, indexes = _values(row, stored, self.memo, self.today)
+            values, indexes = person_values(row, stored, self.memo, self.today)
             values["household_id"] = plan[key]
             if stored is None:
-                creates.append((key, values, indexes))
+                creates.append((row, key, values, indexes))
                 continue
             changed = _changed(stored, values, indexes)
             if changed:
                 updates.append((stored, values, indexes, changed))
             else:
                 result.unchanged += 1
-        person_ids = dict(zip((key for key, _, _ in creates),
+        person_ids = dict(zip((key for _, key, _, _ in creates),
                               allocate_ids(Person, len(creates)), strict=True))
         self._write_households(new_households, person_ids)
         audit_rows = self._write_creates(creates, person_ids)
@@ -353,13 +287,14 @@ class _Batch:
         self.writers.household_history.insert(
             [[*(h[n] for n in _HOUSEHOLD_TRACKED), self.now, None, "+", user] for h in rows])
 
-    def _write_creates(self, creates: Sequence[tuple[str, dict[str, Any], dict[str, str]]],
+    def _write_creates(self, creates: Sequence[tuple[PersonRow, str, dict[str, Any],
+                                                     dict[str, str]]],
                        person_ids: dict[str, int]) -> list[list[Any]]:
         persons, history, audit_rows = [], [], []
-        for key, values, indexes in creates:
-            person = {**_PERSON_DEFAULTS, **values, **indexes, "id": person_ids[key],
+        for row, key, values, indexes in creates:
+            person = {**PERSON_DEFAULTS, **values, **indexes, "id": person_ids[key],
                       "created_at": self.now, "updated_at": self.now}
-            logged = self.memo.created(person)
+            logged = self.memo.created_json(row, person, self.today)
             id_number = person["id_number"]
             for name in PERSON_ENCRYPTED:
                 person[name] = self.memo.encrypted(id_number, name, person[name])
@@ -458,7 +393,6 @@ class _Batch:
 
 _PERSON_COLUMNS = _concrete(Person)
 _PERSON_TRACKED = _tracked(Person)
-_PERSON_DEFAULTS = {f.attname: f.get_default() for f in Person._meta.concrete_fields}
 _UPDATED_COLUMNS = [name for name in _PERSON_COLUMNS if name not in ("id", "created_at")]
 _HOUSEHOLD_COLUMNS = ["id", "region_id", "head_id", "address", "created_at"]
 _HOUSEHOLD_TRACKED = _tracked(Household)

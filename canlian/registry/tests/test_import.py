@@ -17,9 +17,11 @@ from django.test import Client
 from django.urls import reverse
 from python_calamine import CalamineWorkbook
 
+from canlian.core import audit
 from canlian.core.crypto import blind_index
 from canlian.core.models import AuditAction, AuditEvent, TaskRun, User
 from canlian.registry.models import Person
+from canlian.registry.prepare import PERSON_FIELDS
 from canlian.registry.tests.factories import make_id_number
 from canlian.registry.tests.helpers import HEADER, row
 
@@ -179,7 +181,7 @@ def test_large_file_checked_by_worker_processes_gives_the_same_result(
             row("周父", head, regions["village_a"]),  # the same ID again, in a later chunk
             # a member whose head was written with an earlier chunk: written with their own
             row("周母", make_id_number(date(1972, 4, 4)), regions["village_a"], head=head,
-                relation="配偶")]
+                relation="配偶", phone="13912345678", category="视力", grade="三级")]
     path = _xlsx(tmp_path / "p.xlsx", HEADER, rows)
     flags = ("--valid-only",) if valid_only else ()
     monkeypatch.setattr(importing, "CHECK_CHUNK", 10_000)
@@ -195,5 +197,8 @@ def test_large_file_checked_by_worker_processes_gives_the_same_result(
         child = Person.objects.get(id_number_index=blind_index(member))
         assert child.household.head.name == "周父"  # the member found the head written later
         assert {p.name for p in child.household.members.all()} == {"周父", "周子", "周母"}
+        for person in Person.objects.all():  # audit rows as the workers prepared them
+            event = AuditEvent.objects.get(action=AuditAction.CREATE, object_id=str(person.pk))
+            assert event.changes == audit.created(person, PERSON_FIELDS)
     else:
         assert not Person.objects.exists()  # all-or-nothing
