@@ -7,12 +7,13 @@ from datetime import date
 import pytest
 import time_machine
 from django.db import connection
+from django.db.models import ProtectedError
 from django.test.utils import CaptureQueriesContext
 
 from canlian.core import audit
 from canlian.core.errors import DomainError
 from canlian.core.idnumbers import build_certificate_number, mask_id_number
-from canlian.core.models import AuditAction, AuditEvent, User
+from canlian.core.models import AuditAction, AuditEvent, Region, User
 from canlian.registry.models import HouseholdStatus, Person
 from canlian.registry.rows import parse_rows
 from canlian.registry.selectors import hardships_of, person_history
@@ -240,3 +241,16 @@ def test_ethnicity_education_and_employment_are_kept_with_their_history(
     event = AuditEvent.objects.get(action=AuditAction.UPDATE)
     assert event.changes == {"education": ["小学", "初中"],
                              "employment_status": ["农村种养加", "灵活就业"]}
+
+
+def test_region_of_registered_persons_cannot_be_deleted(
+    regions: dict[str, str], ids: dict[str, str]
+) -> None:
+    """Person.region and Household.region have no database constraint (the import's commit
+    checked every person against the region table; REGION_WITHOUT_CONSTRAINT in models.py):
+    the application still refuses to delete a region persons and households are registered in.
+    """
+    persons_upsert(actor=None, rows=parsed([row("孙一", ids["other"], regions["village_a"])]))
+    with pytest.raises(ProtectedError):
+        Region.objects.get(code=regions["village_a"]).delete()
+    assert Person.objects.get().region_id == regions["village_a"]
