@@ -16,6 +16,7 @@ import unicodedata
 from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
+from typing import NamedTuple
 
 from canlian.core.idnumbers import (
     CATEGORY_LABELS,
@@ -111,8 +112,10 @@ class RowError:
     message: str
 
 
-@dataclass(frozen=True)
-class PersonRow:
+class PersonRow(NamedTuple):
+    """One checked row, as the write path takes it. A named tuple: a large import's workers
+    send their rows back pickled, and a tuple unpickles four times faster than a dataclass."""
+
     row: int
     name: str
     id_number: str
