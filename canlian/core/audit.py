@@ -65,8 +65,17 @@ def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[
     }
 
 
+def is_empty(value: Any) -> bool:
+    """A value a new record leaves empty: none, "", or an empty list, tuple or dict."""
+    return value is None or value == "" or (isinstance(value, list | tuple | dict) and not value)
+
+
 def created(instance: models.Model, fields: Iterable[str]) -> dict[str, list[Any]]:
-    return {f: [None, _loggable(f, getattr(instance, f))] for f in fields}
+    """`{field: [None, value]}` for the fields a new record fills in. An empty field is left
+    out: its old value is none as well, so it tells the auditor nothing (and a person created
+    by an import would carry a dozen such lines: the audit log holds one row per person)."""
+    values = ((f, getattr(instance, f)) for f in fields)
+    return {f: [None, _loggable(f, value)] for f, value in values if not is_empty(value)}
 
 
 def client_ip(request: HttpRequest | None) -> str | None:

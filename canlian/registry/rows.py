@@ -208,12 +208,15 @@ def _text(value: object) -> str:
 
 def _code_text(value: object) -> str:
     """Text of a code-like cell: full-width characters (５, Ｘ, （） become ASCII."""
+    if type(value) is str and value.isascii():
+        return value.strip()  # most code cells: NFKC leaves ASCII as it is
     return unicodedata.normalize("NFKC", _text(value)).strip()
 
 
 def _compact(value: object) -> str:
     """A number typed with spaces in it (``5203 2219…``), spaces removed."""
-    return _WHITESPACE.sub("", _code_text(value))
+    text = _code_text(value)
+    return text if text.isalnum() else _WHITESPACE.sub("", text)  # no space in letters/digits
 
 
 def _inexact_float(value: object) -> bool:

@@ -8,7 +8,7 @@ from django.db import DatabaseError, connection, transaction
 from django.test import Client
 from django.urls import reverse
 
-from canlian.core import services
+from canlian.core import audit, services
 from canlian.core.models import AuditAction, AuditEvent, User
 
 
@@ -36,6 +36,17 @@ def test_user_create_and_update_record_old_and_new_values_masked(
     updated = AuditEvent.objects.get(action=AuditAction.UPDATE, object_id=str(user.pk))
     assert updated.changes == {"name": ["周七", "周七七"],
                                "phone": ["139****5678", "137****1111"]}
+
+
+def test_a_creation_logs_the_fields_filled_in_and_leaves_empty_ones_out() -> None:
+    """An empty field of a new record has no old value either: it tells the auditor nothing.
+    False and 0 are values and are kept."""
+
+    class Record:
+        name, phone, note, tags, flag, count = "周七", "", None, [], False, 0
+
+    assert audit.created(Record(), ["name", "phone", "note", "tags", "flag", "count"]) == {
+        "name": [None, "周七"], "flag": [None, False], "count": [None, 0]}
 
 
 def test_saving_unchanged_user_writes_no_audit_row(personas: dict[str, User]) -> None:
