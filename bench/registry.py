@@ -130,6 +130,23 @@ def _load() -> str:
     return f"load average {one:.1f} (1 min), {five:.1f} (5 min) on {os.cpu_count()} CPUs"
 
 
+def _machine_speed() -> str:
+    """A fixed CPU workload (JSON and SHA-256, the best of three), timed: this VM's speed
+    drifts by a third or more over an hour, so figures from different runs compare only
+    together with it."""
+    import hashlib
+
+    def once() -> float:
+        start = time.process_time()
+        document = {"numbers": list(range(50)), "text": "x" * 100}
+        for _ in range(50_000):
+            json.dumps(document)
+            hashlib.sha256(b"abc" * 10).hexdigest()
+        return time.process_time() - start
+
+    return f"fixed CPU workload {min(once() for _ in range(3)) * 1000:.0f} ms, lower is faster"
+
+
 def _children_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # workers that have ended
     return usage.ru_utime + usage.ru_stime
@@ -165,7 +182,8 @@ def import_in_this_process(path: Path) -> dict[str, Any]:
 def bench_import(rows: int = IMPORT_ROWS) -> None:
     from django.db import connection
 
-    print(f"残疾人导入 · registry import of {rows:,} XLSX rows ({connection.vendor}; {_load()})")
+    print(f"残疾人导入 · registry import of {rows:,} XLSX rows ({connection.vendor}; {_load()}; "
+          f"{_machine_speed()})")
     clear_registry()
     with tempfile.TemporaryDirectory(prefix="canlian-bench-") as tmp:
         path = Path(tmp) / "registry.xlsx"

@@ -11,6 +11,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import pairwise
 from typing import Any
 
 from django.db import transaction
@@ -102,6 +103,7 @@ def _import_rows(*, actor: User | None, header: Sequence[Any], rows: Sequence[Se
 # costs about as much CPU as writing it, and the two overlap.
 PARALLEL_MIN_ROWS = 20_000
 CHECK_CHUNK = 10_000
+FIRST_CHUNK = 2_000
 # The chunk job, set just before forking (inherited by the workers, not pickled).
 _JOB: dict[str, Any] = {}
 Checked = tuple[ParseResult, list[tuple[int, str]], Prepared]
@@ -128,7 +130,10 @@ def _checkers(rows: int) -> int:
 def _checked_chunks(header: Sequence[Any], rows: Sequence[Sequence[Any]], regions: set[str],
                     today: date) -> Iterator[Iterator[Checked]]:
     """The file's chunks, checked, in order: by forked workers for a large file."""
-    bounds = [(i, min(i + CHECK_CHUNK, len(rows))) for i in range(0, len(rows), CHECK_CHUNK)]
+    # A small first chunk: the writing process starts on it while the workers check the rest.
+    edges = sorted({0, min(FIRST_CHUNK, CHECK_CHUNK, len(rows)),
+                    *range(CHECK_CHUNK, len(rows), CHECK_CHUNK), len(rows)})
+    bounds = list(pairwise(edges))
     _JOB.update(header=header, rows=rows, regions=regions, today=today)
     try:
         workers = _checkers(len(rows))
