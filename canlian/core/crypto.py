@@ -46,11 +46,15 @@ def _key(setting: str, length: int) -> bytes:
     return key
 
 
+@cache
+def _sm4() -> algorithms.SM4:
+    """The cipher with its key checked once (an import encrypts hundreds of thousands)."""
+    return algorithms.SM4(_key("FIELD_ENCRYPTION_KEY", 16))
+
+
 def encrypt(plaintext: str) -> str:
     nonce = os.urandom(_NONCE_BYTES)
-    encryptor = Cipher(
-        algorithms.SM4(_key("FIELD_ENCRYPTION_KEY", 16)), modes.GCM(nonce)
-    ).encryptor()
+    encryptor = Cipher(_sm4(), modes.GCM(nonce)).encryptor()
     body = encryptor.update(plaintext.encode("utf-8")) + encryptor.finalize()
     token = base64.b64encode(nonce + body + encryptor.tag).decode("ascii")
     return f"{_VERSION}:{token}"
@@ -62,9 +66,7 @@ def decrypt(stored: str) -> str:
         raise DecryptionError("unknown ciphertext format")
     blob = base64.b64decode(token)
     nonce, body, tag = blob[:_NONCE_BYTES], blob[_NONCE_BYTES:-_TAG_BYTES], blob[-_TAG_BYTES:]
-    decryptor = Cipher(
-        algorithms.SM4(_key("FIELD_ENCRYPTION_KEY", 16)), modes.GCM(nonce, tag)
-    ).decryptor()
+    decryptor = Cipher(_sm4(), modes.GCM(nonce, tag)).decryptor()
     try:
         return (decryptor.update(body) + decryptor.finalize()).decode("utf-8")
     except InvalidTag as exc:
