@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import UTC, date, datetime
 from typing import Any
 
 from django.db import connection, models
@@ -22,6 +23,8 @@ from canlian.core.crypto import EncryptedCharField
 
 Adapter = Callable[[Any], Any]
 _UNSET = object()
+_SAMPLE_DATE = date(2000, 1, 1)
+_SAMPLE_MOMENT = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 class JsonText(str):
@@ -35,17 +38,20 @@ def _adapter(field: models.Field, *, copy: bool = False) -> Adapter | None:
         return None  # the caller passes ciphertext
     kind = field.get_internal_type()
     ops = connection.ops
-    if kind == "DateField":
-        return ops.adapt_datefield_value
-    if kind == "DateTimeField":
-        return ops.adapt_datetimefield_value
+    if kind in ("DateField", "DateTimeField"):
+        adapt = (ops.adapt_datefield_value if kind == "DateField"
+                 else ops.adapt_datetimefield_value)
+        # PostgreSQL's adapters hand dates to the driver as they are: no call per value then.
+        sample = _SAMPLE_DATE if kind == "DateField" else _SAMPLE_MOMENT
+        return None if adapt(sample) is sample else adapt
     if kind == "JSONField":
         encoder = getattr(field, "encoder", None)
+        as_text = copy or connection.vendor == "sqlite"  # `connection` is a lookup per use
 
         def adapt_json(value: Any) -> Any:
             if value is None:
                 return None
-            if copy or connection.vendor == "sqlite":
+            if as_text:
                 # JSON text: what SQLite stores, and what COPY's text format hands PostgreSQL
                 # to parse. Encoded here, a value the batch repeats is encoded once
                 # (TableWriter._adapted), not again by the driver for every row.

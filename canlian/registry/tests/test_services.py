@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
@@ -15,6 +16,7 @@ from canlian.core.errors import DomainError
 from canlian.core.idnumbers import build_certificate_number, mask_id_number
 from canlian.core.models import AuditAction, AuditEvent, Region, User
 from canlian.registry.models import HouseholdStatus, Person
+from canlian.registry.prepare import Memo
 from canlian.registry.rows import parse_rows
 from canlian.registry.selectors import hardships_of, person_history
 from canlian.registry.services import PERSON_FIELDS, person_save, persons_upsert
@@ -254,3 +256,22 @@ def test_region_of_registered_persons_cannot_be_deleted(
     with pytest.raises(ProtectedError):
         Region.objects.get(code=regions["village_a"]).delete()
     assert Person.objects.get().region_id == regions["village_a"]
+
+
+@pytest.mark.parametrize("components", [[], [1, 4]])
+def test_an_imported_persons_audit_text_is_what_the_audit_log_writes(
+    regions: dict[str, str], ids: dict[str, str], components: list[int]
+) -> None:
+    """The write path builds a created person's audit JSON itself (prepare.Memo.created), for
+    speed: it is the very text json.dumps(audit.created(...)) gives (DESIGN.md "Security")."""
+    person = Person(name="孙一", name_initials="sy", id_number=ids["other"],
+                    birth_date=date(1980, 1, 1), sex="M", phone="13912345678",
+                    region_id=regions["village_a"], category=7 if components else 4, grade=2,
+                    components=components, certificate_status="valid",
+                    certificate_valid_until=date(2030, 1, 1), needs_long_term_care=False,
+                    living_status="alive", guardian_name="", guardian_phone="")
+    values = {name: getattr(person, name) for name in PERSON_FIELDS}
+    expected = json.dumps(audit.created(person, PERSON_FIELDS))
+    memo = Memo()
+    assert memo.created(values) == expected
+    assert memo.created(values) == expected  # again, from the memo of repeated values
