@@ -72,7 +72,8 @@ def _eligible_by_month(policy: Policy, months: list[date]) -> dict[date, set[int
 
 def _enrol(policy: Policy, actor: User, now: date, rng: random.Random) -> tuple[int, int]:
     """Enrol ~85 % of the persons eligible in the first paid month, each from a month in the
-    past year in which they were eligible; ~3 % more apply this month (pending)."""
+    past year in which they were eligible; 3 % of this month's eligible (at least one)
+    apply this month and are pending."""
     first_paid = add_months(now, -PAID_MONTHS)
     months = [add_months(first_paid, -k) for k in range(HISTORY_MONTHS - PAID_MONTHS + 1)]
     eligible = _eligible_by_month(policy, [*months, now])
@@ -90,14 +91,16 @@ def _enrol(policy: Policy, actor: User, now: date, rng: random.Random) -> tuple[
                                   region_id=region_of[person_id],
                                   status=EnrolmentStatus.ENROLLED, applied_month=start,
                                   start_month=start, applied_by=actor, decided_at=None))
-    taken = {e.person_id for e in enrolled}
-    for person_id in sorted(eligible[now] - taken):
-        if rng.random() < PENDING_SHARE / (1 - ENROLLED_SHARE):
-            pending.append(Enrolment(person_id=person_id, policy=policy,
-                                     region_id=region_of[person_id],
-                                     status=EnrolmentStatus.PENDING,
-                                     next_step=steps[0] if steps else "", applied_month=now,
-                                     applied_by=actor))
+    # A fixed share drawn, not a coin per person: a small county (or a month in which few are
+    # newly eligible) still shows township staff at least one application waiting for them.
+    candidates = sorted(eligible[now] - {e.person_id for e in enrolled})
+    wanted = min(len(candidates), max(1, round(PENDING_SHARE * len(eligible[now]))))
+    for person_id in sorted(rng.sample(candidates, wanted)):
+        pending.append(Enrolment(person_id=person_id, policy=policy,
+                                 region_id=region_of[person_id],
+                                 status=EnrolmentStatus.PENDING,
+                                 next_step=steps[0] if steps else "", applied_month=now,
+                                 applied_by=actor))
     Enrolment.objects.bulk_create(enrolled + pending, batch_size=BATCH)
     Enrolment.objects.filter(pk__in=[e.pk for e in enrolled]).update(decided_at=F("created_at"))
     history = []
