@@ -68,12 +68,13 @@ def seed_demo(*, persons: int, stdout: TextIO) -> None:
     if county is None or persons <= 0:
         return
     today = timezone.localdate()
-    name = ROUND_NAME.format(year=today.year)
-    if VisitRound.objects.filter(name=name, region=county).exists():
+    # Any year's demo round: the census window moves with the date (census_window).
+    if VisitRound.objects.filter(name__endswith=ROUND_NAME.format(year=""),
+                                 region=county).exists():
         stdout.write("演示走访与诉求：已存在，不再生成\n")
         return
     with transaction.atomic():
-        counts = _build(county, today, name)
+        counts = _build(county, today)
         audit.audit_record(actor=None, action=AuditAction.CREATE, object_type="cases.visit",
                            region_code=COUNTY_CODE, summary="生成演示走访与诉求数据",
                            changes=counts, actor_username="manage.py")
@@ -102,15 +103,24 @@ def _at(day: date, rng: random.Random) -> datetime:
                             tzinfo=timezone.get_current_timezone())
 
 
-def _build(county: Region, today: date, name: str) -> dict[str, int]:
+def census_window(today: date) -> tuple[date, date]:
+    """The demo's census round: the half-year that ends where the last finished quarter begins,
+    so on any day of the year the two quarters the appraisal demo scores (the last finished one
+    and the one before) lie after the census and hold quarterly follow-ups. On 2026-12-06 this
+    is 2026-01-01 … 2026-06-30; on 2027-01-01 it is 2026-04-01 … 2026-09-30."""
+    last_finished = add_months(period_start(today, 3), -3)
+    return add_months(last_finished, -6), last_finished - timedelta(days=1)
+
+
+def _build(county: Region, today: date) -> dict[str, int]:
     rng = random.Random(7)
     staff = User.objects.filter(role=Role.COUNTY_STAFF, region=county).first()
     officers = _officers(county)
     if staff is None or not officers:
         return {"visits": 0, "needs": 0, "cases": 0}
-    start, due = date(today.year, 1, 1), date(today.year, 6, 30)
-    census = VisitRound.objects.create(name=name, region=county, started_on=start,
-                                       due_on=due, created_by=staff)
+    start, due = census_window(today)
+    census = VisitRound.objects.create(name=ROUND_NAME.format(year=start.year), region=county,
+                                       started_on=start, due_on=due, created_by=staff)
     VisitSchedule.objects.create(name="一般残疾人 每季度回访", region=county, interval_months=3,
                                  conditions=[], created_by=staff)
     VisitSchedule.objects.create(name="重残独居 每月走访", region=county, interval_months=1,

@@ -4,6 +4,7 @@ before the person entered the registry or after today."""
 
 from __future__ import annotations
 
+from datetime import date
 from io import StringIO
 
 import pytest
@@ -11,7 +12,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from canlian.cases import selectors
-from canlian.cases.demo import seed_demo
+from canlian.cases.demo import census_window, seed_demo
 from canlian.cases.models import Case, CaseStatus, Visit, VisitNeed, VisitPurpose, VisitRound
 from canlian.core.models import User
 from canlian.organizations.demo import seed_demo as organizations_seed_demo
@@ -48,3 +49,16 @@ def test_demo_visits_find_problems_and_most_are_closed(personas: dict[str, User]
     again = StringIO()
     seed_demo(persons=600, stdout=again)
     assert "已存在" in again.getvalue() and Visit.objects.count() == visits.count()
+
+
+@pytest.mark.parametrize(("today", "window"), [
+    (date(2026, 12, 6), (date(2026, 1, 1), date(2026, 6, 30))),
+    (date(2027, 1, 1), (date(2026, 4, 1), date(2026, 9, 30))),
+    (date(2027, 6, 30), (date(2026, 7, 1), date(2026, 12, 31))),
+    (date(2027, 7, 1), (date(2026, 10, 1), date(2027, 3, 31))),
+])
+def test_demo_census_is_the_half_year_before_the_two_quarters_the_appraisal_demo_scores(
+        today: date, window: tuple[date, date]) -> None:
+    # Whatever the day the demo is loaded, the last finished quarter and the one before it
+    # come after the census, so they hold follow-up visits for the liaison KPIs.
+    assert census_window(today) == window
