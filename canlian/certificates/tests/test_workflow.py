@@ -22,7 +22,7 @@ from canlian.certificates.models import (
 from canlian.certificates.tests.helpers import holder, run_to_end, set_certificate, submit
 from canlian.core.crypto import blind_index
 from canlian.core.errors import DomainError
-from canlian.core.idnumbers import build_certificate_number
+from canlian.core.idnumbers import build_certificate_number, certificate_valid_until
 from canlian.core.models import AuditEvent, User
 from canlian.registry.models import CertificateStatus, LivingStatus, Person
 from canlian.registry.tests.factories import make_id_number
@@ -76,10 +76,10 @@ def test_every_type_through_every_channel_changes_the_registry(
         assert registered.certificate_number == f"{id_part}42"
         assert (registered.category, registered.grade) == (4, 2)
         assert registered.certificate_issued_on == today
-        assert registered.certificate_valid_until == today.replace(year=today.year + 10)
+        assert registered.certificate_valid_until == certificate_valid_until(today)
     elif type == ApplicationType.RENEWAL:  # same number, new 10-year validity (第十九条)
         assert registered.certificate_number == old_number
-        assert registered.certificate_valid_until == today.replace(year=today.year + 10)
+        assert registered.certificate_valid_until == certificate_valid_until(today)
     elif type == ApplicationType.REPLACEMENT:  # DOMAIN.md §2.1: B1 on the first re-issue
         assert registered.certificate_number == old_number + "B1"
         assert registered.certificate_index == blind_index(old_number + "B1")
