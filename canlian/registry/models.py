@@ -140,8 +140,29 @@ class HouseholdStatus(models.Model):
         return self.get_kind_display()
 
 
+def disabled_condition(prefix: str = "") -> Q:
+    """The one definition of a disabled person (残疾人, DESIGN.md "Data"): a recorded disability
+    category, or a certificate (held now or once). Household members registered for the
+    household's sake have neither and are never counted as 残疾人 unless a page says so.
+
+    `prefix` reaches the person through a relation ("person__" on a visit, an enrolment…).
+    Plain columns of the person row, so the condition is set-based SQL and can use the
+    (region, category, grade) index.
+    """
+    return (Q(**{f"{prefix}category__isnull": False})
+            | ~Q(**{f"{prefix}certificate_status": CertificateStatus.NONE}))
+
+
 class PersonQuerySet(JurisdictionQuerySet):
     jurisdiction_field = "region__code"
+
+    def disabled(self) -> Self:
+        """Disabled persons only (残疾人): see disabled_condition."""
+        return self.filter(disabled_condition())
+
+    def household_members_only(self) -> Self:
+        """Household members without a disability (户内成员, not 残疾人)."""
+        return self.exclude(disabled_condition())
 
     def visible_to(self, user: User) -> Self:
         """Staff: their jurisdiction. A resident: the people of their own household only."""
@@ -249,6 +270,12 @@ class Person(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_disabled(self) -> bool:
+        """A disabled person (残疾人), not a household member: the row-level twin of
+        disabled_condition (keep the two in step)."""
+        return self.category is not None or self.certificate_status != CertificateStatus.NONE
 
     @property
     def is_severe(self) -> bool:
