@@ -159,6 +159,7 @@ AUTH_PASSWORD_VALIDATORS = [
 # 等保 第三级 身份鉴别 (DOMAIN.md §7.1): limit failed logins, end idle sessions. Configurable.
 LOGIN_MAX_FAILURES = env_int("CANLIAN_LOGIN_MAX_FAILURES", 5)
 LOGIN_LOCKOUT_MINUTES = env_int("CANLIAN_LOGIN_LOCKOUT_MINUTES", 15)
+API_TOKEN_DAYS = env_int("CANLIAN_API_TOKEN_DAYS", 90)  # API tokens expire (issue #17 §7)
 SESSION_IDLE_MINUTES = env_int("CANLIAN_SESSION_IDLE_MINUTES", 30)
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
 SESSION_SAVE_EVERY_REQUEST = True  # sliding expiry = idle timeout

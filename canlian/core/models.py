@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser, UserManager
@@ -111,22 +112,66 @@ class User(AbstractUser):
         return self.locked_until is not None and self.locked_until > (now or timezone.now())
 
 
+def api_token_default_expiry() -> Any:
+    from django.conf import settings
+
+    return timezone.now() + timedelta(days=settings.API_TOKEN_DAYS)
+
+
+def password_fingerprint(user: User) -> str:
+    """A keyed digest of the account's password hash: it changes whenever the password does."""
+    from django.utils.crypto import salted_hmac
+
+    return salted_hmac("canlian.core.ApiToken", user.password, algorithm="sha256").hexdigest()
+
+
+class ApiTokenStatus(models.TextChoices):
+    VALID = "valid", "有效"
+    EXPIRED = "expired", "已过期"
+    REVOKED = "revoked", "已吊销"
+    PASSWORD_CHANGED = "password_changed", "密码已修改，失效"
+    ACCOUNT_BLOCKED = "account_blocked", "账户停用或锁定，暂停使用"
+
+
 class ApiToken(models.Model):
-    """A bearer token for the JSON API. Only a SHA-256 of the secret is stored."""
+    """A bearer token for the JSON API. Only a SHA-256 of the secret is stored.
+
+    A token works until it expires (API_TOKEN_DAYS, 90 by default) or is revoked, only while
+    its account is active and not locked, and only with the password the account had when the
+    token was issued (`password_fingerprint`): a password change ends every token.
+    """
 
     user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="api_tokens")
     prefix = models.CharField(max_length=12, unique=True)
     secret_hash = models.CharField(max_length=64)
-    created_at = models.DateTimeField(default=timezone.now)
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField("签发时间", default=timezone.now)
+    expires_at = models.DateTimeField("到期时间", default=api_token_default_expiry)
+    password_fingerprint = models.CharField(max_length=64, blank=True)
+    last_used_at = models.DateTimeField("最近使用", null=True, blank=True)
+    revoked_at = models.DateTimeField("吊销时间", null=True, blank=True)
+    revoked_by = models.CharField("吊销人", max_length=150, blank=True)
+    revoke_reason = models.CharField("吊销原因", max_length=100, blank=True)
 
     class Meta:
         verbose_name = "接口令牌"
         verbose_name_plural = "接口令牌"
+        ordering = ["-created_at"]
 
     def __str__(self) -> str:
         return f"{self.prefix}…"
+
+    def status(self, now: Any = None) -> ApiTokenStatus:
+        """Whether the token works now, and if not, why."""
+        now = now or timezone.now()
+        if self.revoked_at is not None:
+            return ApiTokenStatus.REVOKED
+        if self.expires_at <= now:
+            return ApiTokenStatus.EXPIRED
+        if self.password_fingerprint != password_fingerprint(self.user):
+            return ApiTokenStatus.PASSWORD_CHANGED
+        if not self.user.is_active or self.user.is_locked(now):
+            return ApiTokenStatus.ACCOUNT_BLOCKED
+        return ApiTokenStatus.VALID
 
 
 class AuditAction(models.TextChoices):
@@ -141,6 +186,7 @@ class AuditAction(models.TextChoices):
     UNLOCK = "unlock", "账户解锁"
     LOGOUT = "logout", "退出登录"
     TOKEN_ISSUED = "token_issued", "签发接口令牌"
+    TOKEN_REVOKED = "token_revoked", "吊销接口令牌"
     PASSWORD_CHANGE = "password_change", "修改密码"
     IMPORT = "import", "导入"
 

@@ -30,3 +30,8 @@ def can_unlock_user(actor: User, target: User) -> bool:
 def can_reveal_user_identifiers(actor: User, target: User) -> bool:
     """Only the 系统管理员 sees a user's full phone or ID number, and doing so is audited."""
     return actor.role == Role.COUNTY_ADMIN and in_jurisdiction(actor, target.region_id)
+
+
+def can_manage_tokens(actor: User, owner: User) -> bool:
+    """The 安全管理员 lists and revokes API tokens of accounts in their jurisdiction."""
+    return actor.role == Role.SECURITY_ADMIN and in_jurisdiction(actor, owner.region_id)

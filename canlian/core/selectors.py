@@ -12,7 +12,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from canlian.core.managers import jurisdiction_prefix
-from canlian.core.models import AuditAction, AuditEvent, Region, TaskRun, User
+from canlian.core.models import ApiToken, AuditAction, AuditEvent, Region, TaskRun, User
 from canlian.core.roles import Role
 
 
@@ -124,6 +124,23 @@ def locked_users_for(*, actor: User) -> QuerySet[User]:
     return User.objects.visible_to(actor).filter(locked_until__gt=timezone.now()).select_related(
         "region"
     )
+
+
+def api_tokens_for(*, actor: User, username: str = "") -> QuerySet[ApiToken]:
+    """API tokens of accounts in the 安全管理员's jurisdiction, newest first."""
+    if actor.role != Role.SECURITY_ADMIN:
+        return ApiToken.objects.none()
+    tokens = ApiToken.objects.filter(user__in=User.objects.visible_to(actor))
+    if username:
+        tokens = tokens.filter(user__username=username)
+    return tokens.select_related("user__region").order_by("-created_at", "-id")
+
+
+def api_token_get_for(*, actor: User, token_id: int) -> ApiToken:
+    try:
+        return api_tokens_for(actor=actor).get(pk=token_id)
+    except ApiToken.DoesNotExist:
+        raise Http404("没有找到该接口令牌。") from None
 
 
 def workbench_for(*, actor: User) -> dict[str, Any]:

@@ -22,8 +22,16 @@ from canlian.core import audit
 from canlian.core.crypto import blind_index
 from canlian.core.errors import DomainError
 from canlian.core.idnumbers import IdNumberError, normalize_id_number, parse_id_number
-from canlian.core.models import ApiToken, AuditAction, Region, User
+from canlian.core.models import (
+    ApiToken,
+    ApiTokenStatus,
+    AuditAction,
+    Region,
+    User,
+    password_fingerprint,
+)
 from canlian.core.permissions import (
+    can_manage_tokens,
     can_manage_user,
     can_reveal_user_identifiers,
     can_unlock_user,
@@ -138,6 +146,7 @@ def user_change_password(
     actor.save(update_fields=["password"])
     audit.audit_record(actor=actor, action=AuditAction.PASSWORD_CHANGE, obj=actor,
                        request=request)
+    api_tokens_revoke_for_user(actor=actor, user=actor, reason="修改密码", request=request)
 
 
 # ---------------------------------------------------------------- accounts
@@ -293,28 +302,73 @@ def _hash_secret(secret: str) -> str:
 
 
 @transaction.atomic
-def api_token_issue(*, user: User, actor: User | None = None) -> str:
-    """Create a token and return it once, as `cl_<prefix>_<secret>`; only its hash is kept."""
+def api_token_issue(*, user: User, actor: User | None = None, days: int | None = None) -> str:
+    """Create a token and return it once, as `cl_<prefix>_<secret>`; only its hash is kept.
+    It expires after `days` (default settings.API_TOKEN_DAYS, 90)."""
+    days = settings.API_TOKEN_DAYS if days is None else days
+    if not 1 <= days <= 366:
+        raise DomainError("token_days", "有效期应为 1 至 366 天。", field="days")
     prefix = secrets.token_hex(4)
     secret = secrets.token_urlsafe(32)
-    ApiToken.objects.create(user=user, prefix=prefix, secret_hash=_hash_secret(secret))
+    token = ApiToken.objects.create(
+        user=user, prefix=prefix, secret_hash=_hash_secret(secret),
+        expires_at=timezone.now() + timedelta(days=days),
+        password_fingerprint=password_fingerprint(user),
+    )
     audit.audit_record(
         actor=actor, actor_username="" if actor else "manage.py", action=AuditAction.TOKEN_ISSUED,
-        obj=user, summary="签发接口令牌", changes={"prefix": prefix},
+        obj=user, summary="签发接口令牌",
+        changes={"prefix": prefix, "expires_at": token.expires_at.isoformat()},
     )
     return f"{TOKEN_PREFIX}_{prefix}_{secret}"
 
 
+def _token_revoke(token: ApiToken, actor: User | None, reason: str,
+                  request: HttpRequest | None) -> bool:
+    revoked = ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now(), revoked_by=actor.username if actor else "manage.py",
+        revoke_reason=reason[:100],
+    )
+    if not revoked:
+        return False  # revoking twice changes nothing
+    audit.audit_record(
+        actor=actor, actor_username="" if actor else "manage.py",
+        action=AuditAction.TOKEN_REVOKED, obj=token.user, summary=f"吊销接口令牌：{reason}"[:200],
+        changes={"prefix": token.prefix}, request=request,
+    )
+    return True
+
+
+@transaction.atomic
+def api_token_revoke(*, actor: User | None, token: ApiToken, reason: str = "安全管理员吊销",
+                     request: HttpRequest | None = None) -> bool:
+    """Revoke one token (the 安全管理员 in its user's jurisdiction, or `manage.py` with no
+    actor); True if it was in force, False if it had been revoked already."""
+    if actor is not None and not can_manage_tokens(actor, token.user):
+        raise DomainError("forbidden", "只有安全管理员可以吊销接口令牌。")
+    return _token_revoke(token, actor, reason, request)
+
+
+@transaction.atomic
+def api_tokens_revoke_for_user(*, actor: User | None, user: User, reason: str,
+                               request: HttpRequest | None = None) -> int:
+    """Revoke every token of an account still in force; returns how many."""
+    if actor is not None and actor.pk != user.pk and not can_manage_tokens(actor, user):
+        raise DomainError("forbidden", "只有安全管理员可以吊销接口令牌。")
+    tokens = ApiToken.objects.filter(user=user, revoked_at__isnull=True).select_related("user")
+    return sum(_token_revoke(t, actor, reason, request) for t in tokens)
+
+
 def api_token_authenticate(raw: str) -> User | None:
+    """The token's account, if the token is in force: not revoked, not expired, issued under
+    the account's current password, and the account active and not locked."""
     parts = raw.split("_", 2)
     if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
         return None
-    token = (
-        ApiToken.objects.select_related("user__region")
-        .filter(prefix=parts[1], revoked_at__isnull=True, user__is_active=True)
-        .first()
-    )
+    token = ApiToken.objects.select_related("user__region").filter(prefix=parts[1]).first()
     if token is None or not secrets.compare_digest(token.secret_hash, _hash_secret(parts[2])):
+        return None
+    if token.status() != ApiTokenStatus.VALID:
         return None
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
     return token.user

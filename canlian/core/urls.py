@@ -22,6 +22,7 @@ urlpatterns = [
     path("users/<int:user_id>/reveal/<slug:field>/", users.user_reveal, name="user_reveal"),
     path("users/<int:user_id>/unlock/", users.user_unlock, name="user_unlock"),
     path("security/", users.security, name="security"),
+    path("security/tokens/<int:token_id>/revoke/", users.token_revoke, name="token_revoke"),
     path("regions/", users.region_list, name="region_list"),
     path("calendar/", calendar.calendar, name="calendar"),
     path("audit/", audit.audit_list, name="audit_list"),

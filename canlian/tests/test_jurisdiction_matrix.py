@@ -56,6 +56,15 @@ def _own_finished_task(actor: User, p: dict[str, User]) -> tuple[Kwargs, Kwargs 
     return inside, outside
 
 
+def _token_in_township(actor: User, p: dict[str, User]) -> tuple[Kwargs, Kwargs | None]:
+    from canlian.core.models import ApiToken
+
+    def token(user: User) -> int:
+        return ApiToken.objects.create(user=user, prefix=uuid.uuid4().hex[:8], secret_hash="x").pk
+
+    return {"token_id": token(p["village_liaison"])}, {"token_id": token(p["other_county_admin"])}
+
+
 def _module(actor: User, p: dict[str, User]) -> tuple[Kwargs, Kwargs | None]:
     mine = {m.key for m in modules_for(actor.role)}
     others = [m.key for m in MODULES if m.key not in mine]
@@ -70,6 +79,7 @@ SAMPLES: dict[str, Sample] = {
         {**_user_in_township(a, p)[1], "field": "phone"},  # type: ignore[dict-item]
     ),
     "core:user_unlock": _user_in_township,
+    "core:token_revoke": _token_in_township,
     "core:task_progress": _own_task,
     "core:task_download": _own_finished_task,
     "core:module": _module,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from canlian.core import selectors, services
@@ -12,7 +13,7 @@ from canlian.core.access import roles_required
 from canlian.core.errors import DomainError
 from canlian.core.forms import UserFilterForm, UserForm
 from canlian.core.idnumbers import mask_id_number, mask_phone
-from canlian.core.models import Region
+from canlian.core.models import ApiTokenStatus, Region
 from canlian.core.permissions import can_reveal_user_identifiers
 from canlian.core.reveal import reveal_remember, reveal_take
 from canlian.core.roles import Role
@@ -116,7 +117,25 @@ def user_reveal(request: HttpRequest, user_id: int, field: str) -> HttpResponse:
 @roles_required(Role.SECURITY_ADMIN)
 def security(request: HttpRequest) -> HttpResponse:
     locked = selectors.locked_users_for(actor=request.user)
-    return render(request, "core/security.html", {"locked": locked})
+    page = paginate(request, selectors.api_tokens_for(actor=request.user), PAGE_SIZE)
+    now = timezone.now()
+    tokens = [(t, t.status(now)) for t in page["page"]]
+    return render(request, "core/security.html",
+                  {"locked": locked, "tokens": tokens, "valid": ApiTokenStatus.VALID, **page})
+
+
+@roles_required(Role.SECURITY_ADMIN)
+@require_POST
+def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+    token = selectors.api_token_get_for(actor=request.user, token_id=token_id)
+    try:
+        revoked = services.api_token_revoke(actor=request.user, token=token, request=request)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"接口令牌 {token.prefix}… 已吊销。" if revoked
+                         else f"接口令牌 {token.prefix}… 此前已吊销，未作改动。")
+    return redirect("core:security")
 
 
 @roles_required(Role.SECURITY_ADMIN)
