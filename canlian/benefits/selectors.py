@@ -138,11 +138,14 @@ def enrolment_get_for(*, actor: User, enrolment_id: int) -> Enrolment:
 
 
 def notice_for(*, actor: User, month: date) -> QuerySet[Enrolment]:
-    """公示: newly enrolled in the month; the page shows only name, village, policy, amount."""
+    """公示: enrolled (审定纳入) in the month, whatever happened to them since; the notice shows
+    only the masked name, village, policy and amount (canlian.benefits.notice)."""
     return (Enrolment.objects.visible_to(actor)
-            .filter(status=EnrolmentStatus.ENROLLED, decided_at__year=month.year,
-                    decided_at__month=month.month)
-            .select_related("person", "policy", "region").order_by("region_id", "policy__code"))
+            .filter(decided_at__year=month.year, decided_at__month=month.month,
+                    status__in=(EnrolmentStatus.ENROLLED, EnrolmentStatus.SUSPENDED,
+                                EnrolmentStatus.TERMINATED))
+            .select_related("person", "policy", "region__parent")
+            .order_by("region_id", "policy__code", "pk"))
 
 
 def amounts_of(enrolments: list[Enrolment], month: date) -> dict[int, Decimal | None]:

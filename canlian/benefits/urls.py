@@ -18,6 +18,7 @@ urlpatterns = [
     path("enrolments/<int:enrolment_id>/", enrolments.enrolment_detail, name="enrolment_detail"),
     path("apply/<int:person_id>/", enrolments.enrolment_create, name="enrolment_create"),
     path("notice/", enrolments.notice, name="notice"),
+    path("notice/download.<str:fmt>", enrolments.notice_download, name="notice_download"),
     path("payroll/", payroll.batch_list, name="batch_list"),
     path("payroll/<int:batch_id>/", payroll.batch_detail, name="batch_detail"),
     path("payroll/<int:batch_id>/approve/", payroll.batch_approve, name="batch_approve"),

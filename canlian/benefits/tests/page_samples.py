@@ -88,6 +88,10 @@ def _overpayment(actor: User, p: dict[str, User]) -> tuple[Kwargs, Kwargs | None
     return {"overpayment_id": ids[0]}, {"overpayment_id": ids[1]}
 
 
+def _notice_file(actor: User, p: dict[str, User]) -> tuple[Kwargs, Kwargs | None]:
+    return {"fmt": "xlsx"}, None  # the list is the viewer's own area: there is no "outside"
+
+
 SAMPLES = {
     "benefits:policy_detail": _policy,
     "benefits:policy_rule_edit": _policy,
@@ -102,4 +106,5 @@ SAMPLES = {
     "benefits:batch_bank_file": _batch,
     "benefits:line_reissue": _line,
     "benefits:overpayment_settle": _overpayment,
+    "benefits:notice_download": _notice_file,
 }

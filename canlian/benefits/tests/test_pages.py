@@ -293,6 +293,7 @@ def test_list_pages_use_a_fixed_number_of_queries(
         enrol(holder(regions["village_a"], name=f"列表{i}", grade=1, care=True),
               catalog["care_subsidy"], date(2026, 1, 1), user)
     client = _client(user)
-    for name in ("benefits:policy_list", "benefits:enrolment_list", "benefits:batch_list"):
+    for name in ("benefits:policy_list", "benefits:enrolment_list", "benefits:batch_list",
+                 "benefits:notice"):
         with django_assert_max_num_queries(15):  # type: ignore[operator]
             assert client.get(reverse(name)).status_code == 200

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
+from urllib.parse import quote
+
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from canlian.benefits import enrolments, selectors
@@ -17,6 +20,7 @@ from canlian.benefits.forms import (
 )
 from canlian.benefits.models import Enrolment, EnrolmentStatus
 from canlian.benefits.months import this_month
+from canlian.benefits.notice import NOTICE_DAYS, notice_pdf, notice_rows, notice_title, notice_xlsx
 from canlian.benefits.permissions import (
     APPLY_ROLES,
     VIEW_ROLES,
@@ -130,14 +134,36 @@ def _manage(request: HttpRequest, enrolment: Enrolment, form: StopForm) -> bool:
     return True
 
 
-@roles_required(VIEW_ROLES)
-def notice(request: HttpRequest) -> HttpResponse:
-    """公示: only name, village, policy and amount (DOMAIN.md §3.2: protect privacy)."""
+def _notice_month(request: HttpRequest) -> tuple[NoticeForm, date]:
     form = NoticeForm(request.GET or None)
     month = form.cleaned_data["month"] if form.is_valid() and form.cleaned_data["month"] \
         else this_month()
-    items = list(selectors.notice_for(actor=request.user, month=month)[:1000])
-    amounts = selectors.amounts_of(items, month)
-    rows = [{"name": e.person.name, "village": e.region.name, "policy": e.policy.name,
-             "amount": amounts.get(e.pk)} for e in items]
-    return render(request, "benefits/notice.html", {"rows": rows, "month": month, "form": form})
+    return form, month
+
+
+@roles_required(VIEW_ROLES)
+def notice(request: HttpRequest) -> HttpResponse:
+    """公示 (DOMAIN.md §3.2: protect privacy): the whole list, page by page, with its total."""
+    form, month = _notice_month(request)
+    context = paginate(request, selectors.notice_for(actor=request.user, month=month), 50)
+    page = context["page"]
+    rows = notice_rows(list(page), month, first=page.start_index() or 1)
+    return render(request, "benefits/notice.html", {
+        **context, "rows": rows, "month": month, "form": form, "title": notice_title(month),
+        "days": NOTICE_DAYS})
+
+
+@roles_required(VIEW_ROLES)
+def notice_download(request: HttpRequest, fmt: str) -> HttpResponse:
+    if fmt not in ("pdf", "xlsx"):
+        raise Http404
+    _form, month = _notice_month(request)
+    if fmt == "pdf":
+        content, kind = notice_pdf(actor=request.user, month=month), "application/pdf"
+    else:
+        content = notice_xlsx(actor=request.user, month=month)
+        kind = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    response = HttpResponse(content, content_type=kind)
+    name = quote(f"公示名单_{month:%Y%m}.{'pdf' if fmt == 'pdf' else 'xlsx'}")
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{name}"
+    return response
