@@ -9,7 +9,6 @@ from typing import Any, Literal
 
 from django.http import HttpRequest
 from ninja import Field, Path, Query, Router, Schema
-from ninja.errors import HttpError
 
 from canlian.core.api_auth import MAX_ID, api_roles
 from canlian.core.errors import DomainError
@@ -17,7 +16,7 @@ from canlian.core.idnumbers import mask_certificate_number, mask_id_number, mask
 from canlian.core.schemas import ErrorOut
 from canlian.registry import selectors, services
 from canlian.registry.forms import COLUMNS, person_payload
-from canlian.registry.models import Household, Person
+from canlian.registry.models import Person
 from canlian.registry.permissions import READ_ROLES, WRITE_ROLES
 from canlian.registry.rows import parse_rows
 from canlian.registry.vocabulary import EDUCATION_LEVELS, EMPLOYMENT_STATUSES
@@ -265,22 +264,21 @@ def person_update(request: HttpRequest, payload: PersonPatch,
 @api_roles(READ_ROLES)
 def household_detail(request: HttpRequest,
                      household_id: int = Path(..., ge=1, le=MAX_ID)) -> dict[str, Any]:
-    visible = selectors.persons_for(actor=request.auth,  # type: ignore[arg-type]
-                                    filters=selectors.PersonFilter())
-    member = visible.filter(household_id=household_id).first()
-    if member is None:
-        raise HttpError(404, "没有找到该家庭户。")
-    household = Household.objects.get(pk=household_id)
+    actor = request.auth
+    household, members = selectors.household_get_for(actor=actor,  # type: ignore[arg-type]
+                                                     household_id=household_id)
+    # The head's id only when the actor may see the head (a household can span jurisdictions).
+    head_id = household.head_id if any(m.pk == household.head_id for m in members) else None
     return {
-        "id": household.pk, "region_code": household.region_id, "head_id": household.head_id,
+        "id": household.pk, "region_code": household.region_id, "head_id": head_id,
         "members": [
             {"id": m.pk, "name": m.name, "relation_to_head": m.relation_to_head,
              "category": m.category, "grade": m.grade, "living_status": m.living_status}
-            for m in selectors.household_members(member)
+            for m in members
         ],
         "statuses": [
             {"kind": s.kind, "start_month": s.start_month, "end_month": s.end_month}
-            for s in selectors.household_statuses(member)
+            for s in selectors.household_statuses(members[0])
         ],
-        "hardships": selectors.hardships_of(member),
+        "hardships": selectors.hardships_of(members[0]),
     }

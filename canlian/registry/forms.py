@@ -120,6 +120,11 @@ class PersonForm(DomainErrorFormMixin, forms.Form):
             self.row = result.rows[0]
         return data
 
+    def add_domain_error(self, error: Any) -> None:
+        """A write's refusal names an import column (户主身份证号): show it on that field."""
+        field = FIELD_FOR_COLUMN.get(error.field or "", error.field)
+        self.add_error(field if field in self.fields else None, error.message)
+
 
 def form_payload(data: dict[str, Any]) -> dict[str, str]:
     """The form's values keyed by import column, as text: what the row parser reads and what a

@@ -18,6 +18,7 @@ from canlian.core.roles import Role
 from canlian.registry.models import (
     Category,
     CertificateStatus,
+    Household,
     HouseholdStatus,
     HouseholdStatusKind,
     LivingStatus,
@@ -199,10 +200,22 @@ def person_get_for(*, actor: User, person_id: int) -> Person:
         raise Http404("没有找到该人员。") from None
 
 
-def household_members(person: Person) -> list[Person]:
+def household_members(*, actor: User, person: Person) -> list[Person]:
+    """The members of the person's household the actor may see: a household that spans
+    jurisdictions (a member moved, a head registered elsewhere) shows only the actor's side."""
     if person.household_id is None:
         return [person]
-    return list(Person.objects.filter(household_id=person.household_id).order_by("birth_date"))
+    return list(Person.objects.visible_to(actor).filter(household_id=person.household_id)
+                .order_by("birth_date", "id"))
+
+
+def household_get_for(*, actor: User, household_id: int) -> tuple[Household, list[Person]]:
+    """A household and its members the actor may see; 404 unless at least one is visible."""
+    members = list(Person.objects.visible_to(actor).filter(household_id=household_id)
+                   .select_related("household").order_by("birth_date", "id"))
+    if not members:
+        raise Http404("没有找到该家庭户。")
+    return members[0].household, members  # type: ignore[return-value]
 
 
 def household_statuses(person: Person) -> list[HouseholdStatus]:

@@ -8,8 +8,8 @@ For one batch of parsed rows (the importer sends a few thousand at a time):
 2. the persons with those ID numbers, and the heads the rows name, are read by blind index in
    chunks of CHUNK keys, one query per chunk, identifiers as stored; a stored identifier is
    decrypted only to compare it (when it has no blind index) or to show it in the audit row;
-3. database rules (jurisdiction, heads known) are checked for every row: any error writes
-   nothing;
+3. database rules (jurisdiction, heads known and inside the actor's jurisdiction) are checked
+   for every row: any error writes nothing;
 4. households are planned in Python, with ids drawn up front, so a household and its head
    are each written once;
 5. persons, households and household-status periods are written with their history rows
@@ -61,6 +61,7 @@ INDEX_FIELDS = ("id_number_index", "id_tail_index", "phone_index", "certificate_
 # Encrypted fields compared through their blind index instead of decrypting the stored value.
 _INDEXED = {"id_number": "id_number_index", "phone": "phone_index",
             "certificate_number": "certificate_index"}
+HEAD_NOT_FOUND = "户主未在您管辖范围内的库中登记，也不在本文件中"
 _HISTORY_FIELDS = ("history_date", "history_change_reason", "history_type", "history_user_id")
 
 
@@ -180,9 +181,13 @@ class _Batch:
                                        "该人员已在您管辖范围以外登记，不能在此修改"))
             if not heads_itself(row):
                 head = self.memo.index(row.head_id_number)
-                if head not in in_file and head not in self.stored:
-                    errors.append(RowError(row.row, "户主身份证号",
-                                           "户主未在库中登记，也不在本文件中"))
+                known = self.stored.get(head)
+                if head not in in_file and (known is None
+                                            or not self.in_scope(known["region_id"])):
+                    # One answer whether the number is unknown or registered outside the
+                    # actor's jurisdiction: a reference by identifier must not tell which
+                    # (issue 17 §1).
+                    errors.append(RowError(row.row, "户主身份证号", HEAD_NOT_FOUND))
         return errors
 
     # ---------------------------------------------------------------- households

@@ -71,7 +71,7 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
         "revealable": REVEALABLE_FIELDS if can_reveal(request.user) else {},
         "hardships": selectors.hardships_of(person),
         "component_labels": [Category(c).label for c in person.components],
-        "members": selectors.household_members(person),
+        "members": selectors.household_members(actor=request.user, person=person),
         "statuses": selectors.household_statuses(person),
         "history": selectors.person_history(person),
         "can_edit": can_edit_person(request.user),

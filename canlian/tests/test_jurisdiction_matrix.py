@@ -223,3 +223,133 @@ def test_anonymous_is_sent_to_login_and_api_says_401(personas: dict[str, User],
 def test_unknown_task_id_is_404_not_500(personas: dict[str, User], client: Client) -> None:
     client.force_login(personas["leader"])
     assert client.get(reverse("core:task_progress", args=[uuid.uuid4()])).status_code == 404
+
+
+# ---------------------------------------------------------------- reference by identifier
+# Issue 17 §1: a write that names another person by ID number (户主, 监护人, …) through a page,
+# the API or an import must treat a person registered outside the actor's jurisdiction exactly
+# as an unknown number: the same answer (no existence leak), and nothing outside the
+# jurisdiction changed, linked or shown. Each app lists its references in
+# tests/matrix_samples.py as REFERENCES: {name: (roles, write)}, where write(client, actor,
+# personas, id_number) makes the write and returns (succeeded, what the caller was told).
+
+Reference = tuple[frozenset[str], Callable[[Client, User, dict[str, User], str],
+                                           tuple[bool, str]]]
+REFERENCES: dict[str, Reference] = {}
+for _app in apps.get_app_configs():
+    if _app.name.startswith("canlian."):
+        try:
+            REFERENCES.update(importlib.import_module(f"{_app.name}.tests.matrix_samples")
+                              .REFERENCES)
+        except (ModuleNotFoundError, AttributeError):
+            continue
+
+
+def _referencing_fields() -> set[str]:
+    """Every API body field and page form field that names another person by ID number."""
+    from django import forms as django_forms
+
+    found = set()
+    for entry in api._routers:
+        for path_view in entry[1].path_operations.values():
+            for operation in path_view.operations:
+                for model in operation.models:
+                    for field in _schema_fields(model):
+                        if field.endswith("_id_number"):
+                            found.add(f"api:{operation.view_func.__name__} {field}")
+    for app in apps.get_app_configs():
+        if not app.name.startswith("canlian."):
+            continue
+        try:
+            module = importlib.import_module(f"{app.name}.forms")
+        except ModuleNotFoundError:
+            continue
+        for form in vars(module).values():
+            if isinstance(form, type) and issubclass(form, django_forms.BaseForm):
+                for field in form.base_fields:
+                    if field.endswith("_id_number"):
+                        found.add(f"{app.label}.{form.__name__} {field}")
+    return found
+
+
+def _schema_fields(model: Any) -> list[str]:
+    fields = []
+    for name, info in model.model_fields.items():
+        inner = info.annotation
+        if isinstance(inner, type) and hasattr(inner, "model_fields"):
+            fields += _schema_fields(inner)
+        else:
+            fields.append(name)
+    return fields
+
+
+# Page forms → the page that writes them (a form can serve several pages).
+FORM_PAGES = {
+    "registry.PersonForm head_id_number": ["registry:person_create 户主身份证号",
+                                           "registry:person_edit 户主身份证号"],
+    "registry.PersonForm guardian_id_number": ["registry:person_create 监护人身份证号"],
+}
+
+
+def test_every_reference_by_identifier_is_in_the_matrix() -> None:
+    """A new API field or form field naming another person by ID number fails here until its
+    write is listed in REFERENCES (and so tested below)."""
+    missing = []
+    for found in sorted(_referencing_fields()):
+        names = FORM_PAGES.get(found, [found])
+        missing += [name for name in names if name not in REFERENCES]
+    assert missing == []
+
+
+def _outside_region(actor: User, p: dict[str, User]) -> str:
+    """A village just outside the actor's jurisdiction: the next village for a village
+    officer, the other township for township staff, another county for county staff."""
+    from canlian.core.models import Region
+
+    if actor.region.level == "village":
+        return (Region.objects.filter(parent_id=actor.region.parent_id, level="village")
+                .exclude(code=actor.region_id).order_by("code").values_list("code", flat=True)
+                .first())  # type: ignore[return-value]
+    if actor.region.level == "township":
+        return p["liaison_b"].region_id
+    return "610921100000"  # 汉阴县城关镇 (the shipped regions hold no villages there)
+
+
+def _outside_state(actor: User) -> list[Any]:
+    """Everything of the registry outside the actor's jurisdiction, as stored."""
+    from canlian.registry.models import Household, HouseholdStatus, Person
+
+    prefix = actor.region.prefix
+    return [list(Person.objects.exclude(region__code__startswith=prefix).order_by("pk").values()),
+            list(Household.objects.exclude(region__code__startswith=prefix).order_by("pk")
+                 .values()),
+            list(HouseholdStatus.objects.exclude(household__region__code__startswith=prefix)
+                 .order_by("pk").values())]
+
+
+@pytest.mark.parametrize("name", sorted(REFERENCES))
+def test_reference_by_identifier_outside_is_answered_as_unknown(
+        name: str, personas: dict[str, User], client: Client) -> None:
+    from canlian.registry.tests.factories import make_id_number, make_person
+
+    roles, write = REFERENCES[name]
+    failures = []
+    for role in sorted(roles):
+        actor = personas[role]
+        client.force_login(actor)
+        inside_region = (actor.region_id if actor.region.level == "village"
+                         else personas["village_liaison"].region_id)
+        inside = make_person(region_code=inside_region, name="辖区户主")
+        outside = make_person(region_code=_outside_region(actor, personas), name="外区户主")
+        before = _outside_state(actor)
+        ok_inside, told_inside = write(client, actor, personas, inside.id_number)
+        ok_outside, told_outside = write(client, actor, personas, outside.id_number)
+        ok_unknown, told_unknown = write(client, actor, personas, make_id_number())
+        if not ok_inside:
+            failures.append(f"{role}: inside refused: {told_inside}")
+        if (ok_outside, told_outside) != (ok_unknown, told_unknown):
+            failures.append(f"{role}: outside answered {ok_outside} {told_outside!r}, "
+                            f"unknown {ok_unknown} {told_unknown!r}")
+        if _outside_state(actor) != before:
+            failures.append(f"{role}: a record outside the jurisdiction changed")
+    assert failures == []

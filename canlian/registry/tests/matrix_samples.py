@@ -63,3 +63,132 @@ SAMPLES = {
     "api:person_create": lambda a, p: ({"_body": _new_person_body(a, p)}, None),
     "api:household_detail": _household,
 }
+
+
+# ------------------------------------------------------------------ reference by identifier
+# The writes of the registry that name another person by ID number (户主, 监护人), through a
+# page, the API and an import (see test_jurisdiction_matrix.test_reference_by_identifier).
+
+
+def _subject_region(actor: User, p: dict[str, User]) -> str:
+    return actor.region_id if actor.region.level == "village" else p["village_liaison"].region_id
+
+
+def _answer(response: Any) -> tuple[bool, str]:
+    """What the caller learns from a page or API response: success, and every message."""
+    from django.urls import resolve
+
+    status = response.status_code
+    if response.get("Content-Type", "").startswith("application/json"):
+        return 200 <= status < 300, f"{status} {response.json().get('errors', '')}"
+    if status == 302:  # saved, or sent for review: where to, without the new record's id
+        return True, f"302 {resolve(response.url.split('?')[0]).view_name}"
+    form = response.context["form"] if response.context and "form" in response.context else None
+    return False, f"{status} {form.errors.get_json_data() if form is not None else ''}"
+
+
+def _page_create(field: str) -> Any:
+    def write(client: Any, actor: User, p: dict[str, User], number: str) -> tuple[bool, str]:
+        from django.urls import reverse
+
+        from canlian.registry.tests.factories import make_id_number
+
+        data = {"name": "新登记", "id_number": make_id_number(),
+                "region": _subject_region(actor, p), "living_status": "正常",
+                "needs_long_term_care": "否", field: number}
+        if field == "head_id_number":
+            data["relation_to_head"] = "子女"
+        else:
+            data["guardian_name"] = "监护人"
+        return _answer(client.post(reverse("registry:person_create"), data))
+    return write
+
+
+def _page_edit_head(client: Any, actor: User, p: dict[str, User], number: str
+                    ) -> tuple[bool, str]:
+    from django.urls import reverse
+
+    from canlian.registry.forms import person_initial
+    from canlian.registry.tests.factories import make_person
+
+    person = make_person(region_code=_subject_region(actor, p), name="待修改")
+    data = {k: ("" if v is None else v) for k, v in person_initial(person).items()}
+    data.pop("components")
+    data.update(head_id_number=number, relation_to_head="子女")
+    return _answer(client.post(reverse("registry:person_edit", args=[person.pk]), data))
+
+
+def _api_create(field: str) -> Any:
+    def write(client: Any, actor: User, p: dict[str, User], number: str) -> tuple[bool, str]:
+        from canlian.registry.tests.factories import make_id_number
+
+        body = {"name": "新登记", "id_number": make_id_number(),
+                "region_code": _subject_region(actor, p), field: number}
+        body.update({"relation_to_head": "子女"} if field == "head_id_number"
+                    else {"guardian_name": "监护人"})
+        return _answer(client.post("/api/v1/persons", body, content_type="application/json"))
+    return write
+
+
+def _api_patch(field: str) -> Any:
+    def write(client: Any, actor: User, p: dict[str, User], number: str) -> tuple[bool, str]:
+        from canlian.registry.tests.factories import make_person
+
+        person = make_person(region_code=_subject_region(actor, p), name="待修改")
+        body = {field: number}
+        body.update({"relation_to_head": "子女"} if field == "head_id_number"
+                    else {"guardian_name": "监护人"})
+        return _answer(client.patch(f"/api/v1/persons/{person.pk}", body,
+                                    content_type="application/json"))
+    return write
+
+
+def _import(column: str) -> Any:
+    def write(client: Any, actor: User, p: dict[str, User], number: str) -> tuple[bool, str]:
+        import io
+
+        import xlsxwriter
+        from django.test import TestCase
+        from django.urls import reverse
+
+        from canlian.core.models import TaskRun
+        from canlian.registry.tests.factories import make_id_number
+
+        header = ["姓名", "身份证号", "户籍地区划代码", "生存状态", column,
+                  "与户主关系" if column == "户主身份证号" else "监护人姓名"]
+        cells = ["新登记", make_id_number(), _subject_region(actor, p), "正常", number,
+                 "子女" if column == "户主身份证号" else "监护人"]
+        buffer = io.BytesIO()
+        workbook = xlsxwriter.Workbook(buffer)
+        sheet = workbook.add_worksheet()
+        sheet.write_row(0, 0, header)
+        sheet.write_row(1, 0, cells)
+        workbook.close()
+        upload = io.BytesIO(buffer.getvalue())
+        upload.name = "导入.xlsx"
+        with TestCase.captureOnCommitCallbacks(execute=True):  # the task runs on commit
+            response = client.post(reverse("registry:person_import"),
+                                   {"file": upload, "mode": "all"})
+        if response.status_code != 302:
+            return False, f"{response.status_code}"
+        run = TaskRun.objects.filter(created_by=actor).latest("created_at")
+        errors = [(e["column"], e["message"]) for e in (run.result or {}).get("errors", [])]
+        return run.status == "succeeded" and not errors, f"{run.message} {errors}"
+    return write
+
+
+_WRITERS = frozenset({"county_staff", "township_staff"})
+_EDITORS = _WRITERS | {"village_liaison"}
+
+# name → (roles that make this write, the write: client, actor, personas, ID number → answer)
+REFERENCES = {
+    "registry:person_create 户主身份证号": (_EDITORS, _page_create("head_id_number")),
+    "registry:person_create 监护人身份证号": (_EDITORS, _page_create("guardian_id_number")),
+    "registry:person_edit 户主身份证号": (_EDITORS, _page_edit_head),
+    "api:person_create head_id_number": (_WRITERS, _api_create("head_id_number")),
+    "api:person_create guardian_id_number": (_WRITERS, _api_create("guardian_id_number")),
+    "api:person_update head_id_number": (_WRITERS, _api_patch("head_id_number")),
+    "api:person_update guardian_id_number": (_WRITERS, _api_patch("guardian_id_number")),
+    "registry:person_import 户主身份证号": (_WRITERS, _import("户主身份证号")),
+    "registry:person_import 监护人身份证号": (_WRITERS, _import("监护人身份证号")),
+}
