@@ -65,6 +65,9 @@ def personas(make_user: Callable[..., User], regions: dict[str, str]) -> dict[st
         "security_admin": make_user(Role.SECURITY_ADMIN, COUNTY, username="security"),
         "auditor": make_user(Role.AUDITOR, COUNTY, username="auditor"),
         "county_staff": make_user(Role.COUNTY_STAFF, COUNTY, username="county"),
+        # A second county staff account: a review step is taken by another account than the
+        # one that recorded the item (不相容岗位分离).
+        "county_staff_2": make_user(Role.COUNTY_STAFF, COUNTY, username="county2"),
         "leader": make_user(Role.LEADER, COUNTY, username="leader"),
         "assessor": make_user(Role.ASSESSOR, COUNTY, username="assessor"),
         "township_staff": make_user(Role.TOWNSHIP_STAFF, TOWNSHIP_A, username="chumi"),

@@ -23,11 +23,13 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _confirm(page: Page, base: str, app: Application, title: str,
-             axe_check: Callable[[str], None]) -> None:
+             axe_check: Callable[[str], None], tick: tuple[str, ...] = ()) -> None:
     page.goto(f"{base}/certificates/{app.pk}/")
     page.get_by_role("link", name=title, exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(title)
     axe_check(title)
+    for label in tick:
+        page.get_by_label(label, exact=True).check()
     page.get_by_role("button", name=f"确认{title}").click()
     expect(page.get_by_text(f"已完成“{title}”")).to_be_visible()
 
@@ -72,7 +74,12 @@ def test_resident_applies_assessor_grades_staff_issue_resident_sees_issued(
     axe_check("证件办理")
     page.get_by_role("link", name=app.reference).click()
     axe_check("申请详情")
-    _confirm(page, base, app, "受理（材料清单）", axe_check)
+    # The uploaded photo starts ticked; the rest is handed over at the counter.
+    page.goto(f"{base}/certificates/{app.pk}/act/accept/")
+    expect(page.get_by_label("二寸照片", exact=True)).to_be_checked()
+    expect(page.get_by_label("身份证", exact=True)).not_to_be_checked()
+    _confirm(page, base, app, "受理（材料清单）", axe_check,
+             tick=("身份证", "户口本", "诊断证明或病历"))
     page.get_by_role("link", name="指派评定", exact=True).click()
     axe_check("指派评定")
     page.get_by_label("评残医生").select_option(str(personas["assessor"].pk))
@@ -97,7 +104,14 @@ def test_resident_applies_assessor_grades_staff_issue_resident_sees_issued(
     # The 5-working-day public notice has run its course in the village.
     Application.objects.filter(pk=app.pk).update(step_due_on=timezone.localdate())
     _sign_in(page, base, personas["county_staff"].username)
-    for title in ("结束公示", "县残联审核", "制证", "发放"):
+    _confirm(page, base, app, "结束公示", axe_check)
+    # 不相容岗位分离: who accepted it is not offered the review; another account reviews.
+    expect(page.get_by_text("县残联审核须由他人进行")).to_be_visible()
+    expect(page.get_by_role("link", name="县残联审核", exact=True)).to_have_count(0)
+    page.get_by_role("button", name="退出").click()
+    _sign_in(page, base, personas["county_staff_2"].username)
+    _confirm(page, base, app, "县残联审核", axe_check)
+    for title in ("制证", "发放"):
         _confirm(page, base, app, title, axe_check)
     page.goto(f"{base}/certificates/{app.pk}/")
     expect(page.get_by_text("已发证").first).to_be_visible()

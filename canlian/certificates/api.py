@@ -21,7 +21,8 @@ from canlian.core.roles import Role
 from canlian.core.schemas import ErrorOut
 
 router = Router(tags=["证件办理"])
-REFUSALS = {"conflict": 409, "out_of_order": 409, "forbidden": 403, "jurisdiction": 404}
+REFUSALS = {"conflict": 409, "out_of_order": 409, "forbidden": 403, "jurisdiction": 404,
+            "separation_of_duties": 403}
 
 
 class StepOut(Schema):

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from canlian.certificates.models import Application, Assessment, AssessmentResult, Status
+from collections.abc import Mapping
+
+from canlian.certificates.models import (
+    Application,
+    Assessment,
+    AssessmentResult,
+    Status,
+    Step,
+)
 from canlian.certificates.workflow import (
     NEEDS_ASSESSMENT,
     STEP_ACTORS,
@@ -51,3 +59,23 @@ def can_record_assessment(actor: User, assessment: Assessment) -> bool:
         and assessment.application.status == Status.IN_PROGRESS
         and assessment.application.step == "assess"
     )
+
+
+# 不相容岗位分离 (DESIGN.md "Data"): the review decision (审核, approve or refuse) is taken by a
+# county staff account that did none of these earlier steps of the same application.
+REVIEW_CONFLICTS: dict[str, str] = {
+    Step.SUBMIT: "提交（录入）",
+    Step.ACCEPT: "受理",
+    Step.ASSESS: "评定",
+}
+
+
+def review_conflict(actor: User, earlier: Mapping[str, frozenset[int]]) -> str:
+    """Why the actor may not take the review decision ("" when they may): `earlier` maps each
+    step to the accounts that took it (selectors.step_actors)."""
+    done = [label for step, label in REVIEW_CONFLICTS.items()
+            if actor.pk in earlier.get(step, frozenset())]
+    if not done:
+        return ""
+    return (f"不相容岗位分离：您{'、'.join(done)}了该申请，不能再审核同一申请。"
+            "请由另一名县残联工作人员审核。")

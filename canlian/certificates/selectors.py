@@ -104,6 +104,28 @@ def documents_of(application: Application) -> list[ApplicationDocument]:
     return list(application.documents.order_by("uploaded_at", "id"))
 
 
+def step_actors(application: Application) -> dict[str, frozenset[int]]:
+    """Who took each step of the application (for separation of duties): submitting,
+    accepting (complete or not) and the assessor's conclusion — assigning an assessor is not
+    assessing."""
+    found: dict[str, set[int]] = defaultdict(set)
+    rows = application.steps.exclude(outcome=StepOutcome.ASSIGNED).values_list("step", "done_by")
+    for step, user_id in rows:
+        found[step].add(user_id)
+    return {step: frozenset(ids) for step, ids in found.items()}
+
+
+def materials_received(application: Application) -> list[str]:
+    """What the 受理 checklist starts ticked with: the required materials actually uploaded,
+    and those recorded as received at an earlier check (everything not told as missing).
+    Nothing is ticked on a guess: staff tick what is handed over at the counter."""
+    required = workflow.materials_required(application)
+    uploaded = set(application.documents.values_list("kind", flat=True))
+    earlier = set(required) - set(application.materials_missing) \
+        if application.materials_notified else set()
+    return [k for k in required if k in uploaded or k in earlier]
+
+
 def document_get_for(*, actor: User, application_id: int, document_id: int
                      ) -> ApplicationDocument:
     application = application_get_for(actor=actor, application_id=application_id)

@@ -23,7 +23,7 @@ from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 
-from canlian.certificates import workflow
+from canlian.certificates import selectors, workflow
 from canlian.certificates.models import (
     OPEN_STATUSES,
     Application,
@@ -43,7 +43,12 @@ from canlian.certificates.models import (
     StepOutcome,
     TravelAssumption,
 )
-from canlian.certificates.permissions import can_act, can_record_assessment, can_submit_on
+from canlian.certificates.permissions import (
+    can_act,
+    can_record_assessment,
+    can_submit_on,
+    review_conflict,
+)
 from canlian.core import audit
 from canlian.core.crypto import blind_index
 from canlian.core.errors import DomainError
@@ -113,6 +118,14 @@ def _require_actor(actor: User, application: Application, step: str) -> None:
     if not can_act(actor, application, step):
         raise DomainError("forbidden",
                           f"您的角色不能对该通道的申请进行“{Step(step).label}”操作。")
+
+
+def _require_independent_reviewer(actor: User, application: Application) -> None:
+    """不相容岗位分离: whoever submitted, accepted or assessed the application does not review
+    it (approve or refuse at 县残联审核)."""
+    reason = review_conflict(actor, selectors.step_actors(application))
+    if reason:
+        raise DomainError("separation_of_duties", reason)
 
 
 def _record(application: Application, actor: User, *, outcome: str = StepOutcome.DONE,
@@ -615,6 +628,7 @@ def review_approve(*, actor: User, application: Application, note: str = "",
     _check_version(application, expected_version)
     _require_step(application, Step.REVIEW)
     _require_actor(actor, application, Step.REVIEW)
+    _require_independent_reviewer(actor, application)
     _claim(application, expected_version)
     _record(application, actor, note=note or "审核通过")
     _advance(application, today)
@@ -631,6 +645,8 @@ def application_reject(*, actor: User, application: Application, reason: str,
     _check_version(application, expected_version)
     _require_step(application, Step.ACCEPT, Step.REVIEW)
     _require_actor(actor, application, application.step)
+    if application.step == Step.REVIEW:
+        _require_independent_reviewer(actor, application)
     if not reason.strip():
         raise DomainError("reason", "请填写不予通过的原因。", field="reason")
     _claim(application, expected_version)

@@ -32,6 +32,7 @@ from canlian.certificates.permissions import (
     STATISTICS_ROLES,
     can_act,
     can_record_assessment,
+    review_conflict,
 )
 from canlian.core import audit
 from canlian.core import selectors as core_selectors
@@ -105,12 +106,23 @@ ACTIONS: dict[str, tuple[str, str]] = {
 }
 
 
+def separation_refusal(actor: Any, application: Application) -> str:
+    """Why the actor may not take the review decision now (不相容岗位分离), or ""."""
+    if not application.is_open or application.step != Step.REVIEW:
+        return ""
+    return review_conflict(actor, selectors.step_actors(application))
+
+
 def available_actions(actor: Any, application: Application) -> list[tuple[str, str]]:
-    """The actions this actor may take now: the current step's, plus reject and objection."""
+    """The actions this actor may take now: the current step's, plus reject and objection;
+    not the review decision for whoever submitted, accepted or assessed the application."""
     if not application.is_open:
         return []
     found = []
+    refused = bool(separation_refusal(actor, application))
     for action, (step, title) in ACTIONS.items():
+        if refused and action in ("review", "reject"):
+            continue
         if action == "reject":
             ok = application.step in (Step.ACCEPT, Step.REVIEW) and can_act(
                 actor, application, application.step)
@@ -133,6 +145,7 @@ def application_detail(request: HttpRequest, application_id: int) -> HttpRespons
         "documents": selectors.documents_of(application),
         "assessments": list(application.assessments.select_related("assessor")),
         "actions": available_actions(request.user, application),
+        "separation_refusal": separation_refusal(request.user, application),
         "objection_until": services.objection_deadline(application),
         "missing": [DocumentKind(k).label for k in application.materials_missing],
     })
@@ -142,10 +155,9 @@ def _action_form(action: str, request: HttpRequest, application: Application) ->
     data = request.POST if request.method == "POST" else None
     initial = {"version": application.version}
     if action == "accept":
-        required = workflow.materials_required(application)
-        return AcceptForm(data, initial={**initial, "received": [
-            k for k in required if k not in application.materials_missing]},
-            required=required)
+        return AcceptForm(data, initial={
+            **initial, "received": selectors.materials_received(application)},
+            required=workflow.materials_required(application))
     if action == "assign":
         assessors = [(str(u.pk), f"{u.name}（{u.region.name}）")
                      for u in selectors.assessors_for(application).select_related("region")]
@@ -206,6 +218,8 @@ def application_action(request: HttpRequest, application_id: int, action: str) -
     return render(request, "certificates/application_action.html", {
         "a": application, "form": form, "action": action, "title": ACTIONS[action][1],
         "allowed": (action, ACTIONS[action][1]) in available_actions(request.user, application),
+        "separation_refusal": separation_refusal(request.user, application)
+        if action in ("review", "reject") else "",
     })
 
 

@@ -14,6 +14,7 @@ from canlian.certificates.permissions import can_act
 from canlian.core.crypto import blind_index
 from canlian.core.idnumbers import build_certificate_number
 from canlian.core.models import User
+from canlian.core.tests.factories import UserFactory
 from canlian.registry.models import CertificateStatus, Person
 from canlian.registry.tests.factories import make_id_number, make_person
 
@@ -56,10 +57,19 @@ def submit(actor: User, *, type: str, channel: str, region: str, person: Person 
         phone="13800001111", **values)
 
 
+def reviewer_for(county: User) -> User:
+    """A county staff account other than `county`, for the review (不相容岗位分离)."""
+    found = User.objects.filter(role=county.role, region=county.region, is_active=True).exclude(
+        pk=county.pk).first()
+    return found or UserFactory(role=county.role, region=county.region)
+
+
 def run_to_end(application: Application, *, county: User, township: User, assessor: User,
-               grade: int = 2, category: int = 4, components: list[dict[str, int]] | None = None
-               ) -> Application:
-    """Take every remaining step; the township officer acts where the workflow lets them."""
+               grade: int = 2, category: int = 4, components: list[dict[str, int]] | None = None,
+               reviewer: User | None = None) -> Application:
+    """Take every remaining step; the township officer acts where the workflow lets them, and
+    another county staff account than `county` reviews."""
+    reviewer = reviewer or reviewer_for(county)
     for _ in range(20):
         application = Application.objects.select_related("person", "submitted_by").get(
             pk=application.pk)
@@ -86,7 +96,7 @@ def run_to_end(application: Application, *, county: User, township: User, assess
             services.publicity_complete(actor=actor, application=application,
                                         today=application.step_due_on)
         elif step == Step.REVIEW:
-            services.review_approve(actor=actor, application=application)
+            services.review_approve(actor=reviewer, application=application)
         elif step == Step.PRODUCE:
             services.certificate_produce(actor=actor, application=application)
         elif step == Step.ISSUE:

@@ -58,7 +58,17 @@ def test_staff_flow_through_the_pages_issues_the_certificate(
     with time_machine.travel(app.step_due_on.isoformat() + " 10:00 +0800"):
         client.force_login(staff)  # the session would have timed out over the days
         assert "已完成" in _act(client, app, "publicity").content.decode()
-    for action in ("review", "produce", "issue"):
+    # 不相容岗位分离: the staff member who recorded and accepted it is not offered the review
+    app.refresh_from_db()
+    detail = client.get(reverse("certificates:application_detail", args=[app.pk])).content
+    assert "审核须由他人进行" in detail.decode()
+    assert reverse("certificates:application_action", args=[app.pk, "review"]) not in \
+        detail.decode()
+    assert "不能再审核同一申请" in _act(client, app, "review").content.decode()
+    client.force_login(personas["county_staff_2"])
+    assert "已完成" in _act(client, app, "review").content.decode()
+    client.force_login(staff)
+    for action in ("produce", "issue"):
         assert "已完成" in _act(client, app, action).content.decode(), action
     app.refresh_from_db()
     assert app.status == Status.ISSUED
@@ -189,3 +199,32 @@ def test_person_360_page_lists_the_persons_certificate_applications(
     other = Client()
     other.force_login(personas["liaison_b"])
     assert other.get(reverse("registry:person_detail", args=[person.pk])).status_code == 404
+
+
+def _ticked(html: str) -> set[str]:
+    import re
+
+    return {m.group(1) for m in re.finditer(r'<input type="checkbox" name="received" '
+                                             r'value="(\w+)"[^>]*checked', html)}
+
+
+def test_acceptance_checklist_starts_from_what_was_uploaded(
+        personas: dict[str, User], regions: dict[str, str], client: Client) -> None:
+    """受理: the materials checklist ticks only what the applicant actually uploaded (and what
+    an earlier check recorded as received), never everything by default (issue 16 item 15)."""
+    staff = personas["county_staff"]
+    app = submit(staff, type="new", channel="window", region=regions["village_a"],
+                 id_number=make_id_number())
+    client.force_login(staff)
+    url = reverse("certificates:application_action", args=[app.pk, "accept"])
+    assert _ticked(client.get(url).content.decode()) == set()
+    services.document_upload(actor=staff, application=app, kind="photo", name="p.png",
+                             content=b"\x89PNG\r\n\x1a\n" + b"0" * 20)
+    services.document_upload(actor=staff, application=app, kind="other", name="o.pdf",
+                             content=b"%PDF-1.7 x")
+    assert _ticked(client.get(url).content.decode()) == {"photo"}
+    # told once: the id card and the hukou book were handed over, photo and medical missing
+    _act(client, app, "accept", received=["id_card", "hukou"])
+    app.refresh_from_db()
+    assert sorted(app.materials_missing) == ["medical", "photo"]
+    assert _ticked(client.get(url).content.decode()) == {"id_card", "hukou", "photo"}

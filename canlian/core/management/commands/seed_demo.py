@@ -30,6 +30,8 @@ DEMO_USERS: tuple[tuple[str, str, str, str], ...] = (
     ("security", "刘安", Role.SECURITY_ADMIN, "520322000000"),
     ("auditor", "陈审", Role.AUDITOR, "520322000000"),
     ("county", "李明", Role.COUNTY_STAFF, "520322000000"),
+    # A second county staff account: reviews what `county` recorded (不相容岗位分离).
+    ("county2", "孙丽", Role.COUNTY_STAFF, "520322000000"),
     ("leader", "赵书记", Role.LEADER, "520322000000"),
     ("assessor", "周医生", Role.ASSESSOR, "520322000000"),
     ("chumi", "张华", Role.TOWNSHIP_STAFF, "520322101000"),
