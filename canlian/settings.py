@@ -159,6 +159,9 @@ AUTH_PASSWORD_VALIDATORS = [
 # 等保 第三级 身份鉴别 (DOMAIN.md §7.1): limit failed logins, end idle sessions. Configurable.
 LOGIN_MAX_FAILURES = env_int("CANLIAN_LOGIN_MAX_FAILURES", 5)
 LOGIN_LOCKOUT_MINUTES = env_int("CANLIAN_LOGIN_LOCKOUT_MINUTES", 15)
+# Per client address: failed sign-ins allowed per window, whatever the usernames (issue #17 §8).
+LOGIN_IP_MAX_FAILURES = env_int("CANLIAN_LOGIN_IP_MAX_FAILURES", 20)
+LOGIN_IP_WINDOW_MINUTES = env_int("CANLIAN_LOGIN_IP_WINDOW_MINUTES", 15)
 API_TOKEN_DAYS = env_int("CANLIAN_API_TOKEN_DAYS", 90)  # API tokens expire (issue #17 §7)
 SESSION_IDLE_MINUTES = env_int("CANLIAN_SESSION_IDLE_MINUTES", 30)
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60

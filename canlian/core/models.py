@@ -112,6 +112,23 @@ class User(AbstractUser):
         return self.locked_until is not None and self.locked_until > (now or timezone.now())
 
 
+class LoginThrottle(models.Model):
+    """Failed sign-ins from one client address in the current window (per-IP throttling,
+    issue #17 §8). The row is locked while an attempt is counted, so parallel attempts
+    cannot check more passwords than the limit."""
+
+    key = models.CharField(max_length=64, primary_key=True)
+    failures = models.PositiveIntegerField(default=0)
+    window_start = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = "登录失败计数"
+        verbose_name_plural = "登录失败计数"
+
+    def __str__(self) -> str:
+        return self.key
+
+
 def api_token_default_expiry() -> Any:
     from django.conf import settings
 

@@ -11,10 +11,11 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth.hashers import check_password, get_hasher, make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -26,6 +27,7 @@ from canlian.core.models import (
     ApiToken,
     ApiTokenStatus,
     AuditAction,
+    LoginThrottle,
     Region,
     User,
     password_fingerprint,
@@ -52,77 +54,131 @@ class LoginResult:
     error: str = ""
 
 
-def login_attempt(*, request: HttpRequest, username: str, password: str) -> LoginResult:
-    """Sign a user in, or count the failure; lock after LOGIN_MAX_FAILURES (等保 身份鉴别)."""
-    now = timezone.now()
-    account = User.objects.filter(username=username).first()
-    generic = (
-        f"用户名或密码错误。连续输错 {settings.LOGIN_MAX_FAILURES} 次，"
-        f"账户将锁定 {settings.LOGIN_LOCKOUT_MINUTES} 分钟。"
+def login_refused_message() -> str:
+    """One answer for every refusal: a wrong password, an unknown or inactive account, a
+    locked account and a throttled address read the same (issue #17 §8: no existence leak)."""
+    return (
+        f"用户名或密码错误，或账户已临时锁定。连续输错 {settings.LOGIN_MAX_FAILURES} 次，"
+        f"账户将锁定 {settings.LOGIN_LOCKOUT_MINUTES} 分钟；如需提前解锁，请联系安全管理员。"
     )
-    if account is not None and account.is_locked(now):
-        audit.audit_record(
-            actor=None,
-            actor_username=username,
-            action=AuditAction.LOGIN_FAILED,
-            obj=account,
-            success=False,
-            summary="账户锁定期间尝试登录",
-            request=request,
-        )
-        return LoginResult(None, _locked_message(account))
 
+
+_DUMMY_HASHES: dict[str, str] = {}
+
+
+def _burn_password_check(password: str) -> None:
+    """Check the password against a dummy hash of the current hasher, so a refusal without a
+    real check takes as long as one with it (no timing leak of locked or unknown accounts)."""
+    algorithm = get_hasher("default").algorithm
+    if algorithm not in _DUMMY_HASHES:
+        _DUMMY_HASHES[algorithm] = make_password(secrets.token_urlsafe(16))
+    check_password(password, _DUMMY_HASHES[algorithm])
+
+
+def login_attempt(*, request: HttpRequest, username: str, password: str) -> LoginResult:
+    """Sign a user in (等保 身份鉴别, issue #17 §8).
+
+    Before a password is checked, the attempt takes a slot of the client address's budget
+    (LOGIN_IP_MAX_FAILURES per LOGIN_IP_WINDOW_MINUTES) and of the account's
+    (LOGIN_MAX_FAILURES, then locked LOGIN_LOCKOUT_MINUTES), each under a row lock, so parallel
+    attempts cannot check more passwords than the limits. Every path checks exactly one
+    password hash (a dummy one when refused) and refusals share one message.
+    """
+    now = timezone.now()
+    ip = audit.client_ip(request) or ""
+    account = User.objects.filter(username=username).first()
+    refused = ""
+    if not _ip_slot_take(ip, now):
+        refused = "同一地址登录失败次数过多，暂停尝试"
+    elif account is None:
+        refused = "用户名不存在"
+    elif not _account_slot_take(account, now, request):
+        refused = "账户锁定期间尝试登录"
+    if refused:
+        _burn_password_check(password)
+        audit.audit_record(
+            actor=None, actor_username=username[:150], action=AuditAction.LOGIN_FAILED,
+            obj=account, success=False, summary=refused, request=request,
+        )
+        return LoginResult(None, login_refused_message())
+    assert account is not None
     user = authenticate(request, username=username, password=password)
     if user is None:
-        return LoginResult(None, _login_failed(request, username, account, now) or generic)
-
+        _login_failed(request, account)
+        return LoginResult(None, login_refused_message())
     with transaction.atomic():
         User.objects.filter(pk=user.pk).update(failed_login_count=0, locked_until=None)
+        LoginThrottle.objects.filter(key=_ip_key(ip), failures__gt=0).update(
+            failures=F("failures") - 1)
         login(request, user)
         audit.audit_record(actor=user, action=AuditAction.LOGIN, obj=user, request=request)
     return LoginResult(user)
 
 
-def _login_failed(
-    request: HttpRequest, username: str, account: User | None, now: Any
-) -> str | None:
-    with transaction.atomic():
+def _ip_key(ip: str) -> str:
+    return f"ip:{ip}"
+
+
+@transaction.atomic
+def _ip_slot_take(ip: str, now: Any) -> bool:
+    """Count an attempt from this address; False when its failures fill the window."""
+    window = timedelta(minutes=settings.LOGIN_IP_WINDOW_MINUTES)
+    LoginThrottle.objects.filter(window_start__lt=now - window).delete()
+    LoginThrottle.objects.get_or_create(key=_ip_key(ip), defaults={"window_start": now})
+    row = LoginThrottle.objects.select_for_update().get(key=_ip_key(ip))
+    if row.failures >= settings.LOGIN_IP_MAX_FAILURES:
+        return False
+    row.failures += 1  # given back when the attempt succeeds
+    row.save(update_fields=["failures"])
+    return True
+
+
+@transaction.atomic
+def _account_slot_take(account: User, now: Any, request: HttpRequest) -> bool:
+    """Count an attempt on this account before its password is checked; False while locked.
+
+    `failed_login_count` holds the failed and in-flight attempts since the last success, so
+    with LOGIN_MAX_FAILURES slots taken every further attempt is refused unchecked."""
+    row = User.objects.select_for_update().only("failed_login_count", "locked_until").get(
+        pk=account.pk)
+    count, locked_until = row.failed_login_count, row.locked_until
+    if locked_until is not None and locked_until <= now:
+        count, locked_until = 0, None  # the lock has run out: a fresh budget
+    if locked_until is not None:
+        return False
+    count += 1
+    if count > settings.LOGIN_MAX_FAILURES:
+        _lock(account, now, request)
+        return False
+    User.objects.filter(pk=account.pk).update(failed_login_count=count, locked_until=None)
+    return True
+
+
+def _lock(account: User, now: Any, request: HttpRequest) -> None:
+    locked = User.objects.filter(pk=account.pk).filter(
+        Q(locked_until__isnull=True) | Q(locked_until__lte=now)
+    ).update(locked_until=now + timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES))
+    if locked:
         audit.audit_record(
-            actor=None,
-            actor_username=username[:150],
-            action=AuditAction.LOGIN_FAILED,
-            obj=account,
-            success=False,
-            summary="用户名或密码错误",
-            request=request,
-        )
-        if account is None:
-            return None
-        User.objects.filter(pk=account.pk).update(failed_login_count=F("failed_login_count") + 1)
-        account.refresh_from_db(fields=["failed_login_count"])
-        if account.failed_login_count < settings.LOGIN_MAX_FAILURES:
-            return None
-        account.locked_until = now + timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
-        account.failed_login_count = 0
-        account.save(update_fields=["locked_until", "failed_login_count"])
-        audit.audit_record(
-            actor=None,
-            actor_username=username,
-            action=AuditAction.LOCKOUT,
+            actor=None, actor_username=account.username, action=AuditAction.LOCKOUT,
             obj=account,
             summary=f"连续 {settings.LOGIN_MAX_FAILURES} 次登录失败，锁定 "
             f"{settings.LOGIN_LOCKOUT_MINUTES} 分钟",
             request=request,
         )
-    return _locked_message(account)
 
 
-def _locked_message(account: User) -> str:
-    until = timezone.localtime(account.locked_until)
-    return (
-        f"该账户因多次登录失败已临时锁定，请于 {until:%H:%M} 后再试，"
-        f"或联系安全管理员解锁。"
+@transaction.atomic
+def _login_failed(request: HttpRequest, account: User) -> None:
+    """The attempt's slot stays taken; the attempt that fills the budget locks the account."""
+    now = timezone.now()
+    audit.audit_record(
+        actor=None, actor_username=account.username, action=AuditAction.LOGIN_FAILED,
+        obj=account, success=False, summary="用户名或密码错误", request=request,
     )
+    row = User.objects.select_for_update().only("failed_login_count").get(pk=account.pk)
+    if row.failed_login_count >= settings.LOGIN_MAX_FAILURES:
+        _lock(account, now, request)
 
 
 def logout_user(*, request: HttpRequest) -> None:
