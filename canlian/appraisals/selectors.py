@@ -224,17 +224,18 @@ def appeal_get_for(*, actor: User, appeal_id: int) -> AppraisalAppeal:
 
 
 def appraisal_todos(actor: User) -> list[Todo]:
-    """County staff: open appeals. Township staff: their officers still without manual scores
-    in a draft quarter. One query each."""
+    """Open appeals the actor may decide (can_decide_appeal), and officers of a draft quarter
+    still without manual scores the actor may enter (can_score). One query each."""
+    todos = []
     if permissions.is_county_staff(actor):
         count = AppraisalAppeal.objects.visible_to(actor).filter(
             status=AppealStatus.OPEN).count()
-        return [Todo(label="待处理的考核申诉", count=count,
-                     url=reverse("appraisals:appeal_list") + "?status=open",
-                     module="专职委员考核")]
-    if actor.role == Role.TOWNSHIP_STAFF:
+        todos.append(Todo(label="待处理的考核申诉", count=count,
+                          url=reverse("appraisals:appeal_list") + "?status=open",
+                          module="专职委员考核"))
+    if actor.role in permissions.SCORE_ROLES:
         count = AppraisalResult.objects.visible_to(actor).filter(
             quarter__status=QuarterStatus.DRAFT, manual_complete=False).count()
-        return [Todo(label="待录入人工评分的专职委员", count=count,
-                     url=reverse("appraisals:quarter_list"), module="专职委员考核")]
-    return []
+        todos.append(Todo(label="待录入人工评分的专职委员", count=count, unit="人",
+                          url=reverse("appraisals:quarter_list"), module="专职委员考核"))
+    return todos

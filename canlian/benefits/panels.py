@@ -11,18 +11,11 @@ from django.urls import reverse
 from canlian.benefits import eligibility, selectors
 from canlian.benefits.models import Enrolment, EnrolmentStatus, ReviewStep
 from canlian.benefits.months import this_month
-from canlian.benefits.permissions import VIEW_ROLES, can_apply
+from canlian.benefits.permissions import VIEW_ROLES, can_apply, can_review_step
 from canlian.core.models import User
 from canlian.core.panels import Panel
-from canlian.core.roles import Role
 from canlian.core.workbench import Todo
 
-# The steps each role owns on its home page (the county may act for a township, but the
-# township's queue is the township's work).
-MY_STEPS = {
-    Role.TOWNSHIP_STAFF: (ReviewStep.TOWNSHIP,),
-    Role.COUNTY_STAFF: (ReviewStep.COUNTY, ReviewStep.CIVIL_AFFAIRS),
-}
 STEP_WAITING_LABELS = {
     ReviewStep.TOWNSHIP: "待乡镇（街道）初审的补贴申请",
     ReviewStep.COUNTY: "待县残联审核的补贴申请",
@@ -41,7 +34,9 @@ def benefits_panel(actor: User, person: Any) -> Panel | None:
 
 
 def benefits_todos(actor: User) -> list[Todo]:
-    steps = MY_STEPS.get(actor.role, ())
+    """Pending applications at each review step the actor may take (can_review_step), inside
+    their jurisdiction: one query."""
+    steps = [step for step in STEP_WAITING_LABELS if can_review_step(actor, step)]
     if not steps:
         return []
     counts = (Enrolment.objects.visible_to(actor).filter(status=EnrolmentStatus.PENDING)

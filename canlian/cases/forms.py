@@ -177,6 +177,7 @@ class CaseFilterForm(forms.Form):
     category = forms.ChoiceField(label="类别", required=False,
                                  choices=_blank(NeedKind.choices, "全部"))
     overdue = forms.BooleanField(label="只看逾期", required=False)
+    mine = forms.BooleanField(label="只看由我办理的", required=False)
 
 
 class NoteForm(VersionForm):

@@ -10,18 +10,17 @@ from django.urls import reverse
 from django.utils import timezone
 
 from canlian.cases import due, reminders, selectors
-from canlian.cases.models import OPEN_CASE_STATUSES, Case
-from canlian.cases.permissions import HANDLER_ROLES, READ_ROLES, VISIT_ROLES
+from canlian.cases.models import OPEN_CASE_STATUSES, Case, CaseStatus
+from canlian.cases.permissions import HANDLER_ROLES, RATE_ROLES, READ_ROLES, VISIT_ROLES
 from canlian.core.models import User
 from canlian.core.panels import Panel
 from canlian.core.roles import Role
 from canlian.core.workbench import Todo
 from canlian.registry.models import Person
 
-# Whose home page shows the visit list: the officers who visit a village or a township. A
-# county's whole list is one page away (the due list), not computed on every home page view.
-VISIT_WAITING_ROLES = frozenset({Role.VILLAGE_LIAISON, Role.TOWNSHIP_STAFF})
-
+# Staff who record a resident's rating on the return visit (回访); residents rate their own
+# cases in the portal.
+STAFF_RATE_ROLES = RATE_ROLES - {Role.RESIDENT}
 
 def visits_cases_panel(actor: User, person: Any) -> Panel | None:
     if actor.role not in READ_ROLES:
@@ -38,18 +37,37 @@ def visits_cases_panel(actor: User, person: Any) -> Panel | None:
 
 
 def cases_todos(actor: User) -> list[Todo]:
+    """Visits due for the officers who may record them (can_record_visit: their jurisdiction),
+    open cases the actor may handle (can_handle), concluded cases waiting for the return visit
+    the actor may record (can_rate); a liaison officer follows the village's open cases."""
     todos: list[Todo] = []
-    if actor.role in VISIT_WAITING_ROLES:
+    if actor.role in VISIT_ROLES:
         summary = selectors.due_summary_for(actor=actor)
         waiting = sum(summary[state] for state in due.DueState.OPEN)
         overdue = sum(summary[state] for state in due.DueState.OVERDUE_STATES)
         todos.append(Todo(label="应走访的残疾人", count=waiting, overdue=overdue, unit="人",
                           url=reverse("cases:due_list"), module="走访与诉求"))
-    if actor.role in HANDLER_ROLES | {Role.VILLAGE_LIAISON}:
-        counts = (Case.objects.visible_to(actor).filter(status__in=OPEN_CASE_STATUSES)
-                  .aggregate(count=Count("pk"), overdue=Count(
-                      "pk", filter=Q(reminders.overdue_condition(timezone.localdate())))))
-        label = "本村尚未办结的诉求" if actor.role == Role.VILLAGE_LIAISON else "尚未办结的诉求"
-        todos.append(Todo(label=label, count=counts["count"], overdue=counts["overdue"],
-                          url=f"{reverse('cases:case_list')}?status=open", module="走访与诉求"))
+    cases_url = reverse("cases:case_list")
+    today = timezone.localdate()
+    scoped = Case.objects.visible_to(actor)
+    if actor.role in HANDLER_ROLES:
+        counts = scoped.filter(selectors.handled_by_condition(actor),
+                               status__in=OPEN_CASE_STATUSES).aggregate(
+            count=Count("pk"), overdue=Count("pk", filter=Q(
+                reminders.overdue_condition(today))))
+        todos.append(Todo(label="待您办理的诉求", count=counts["count"],
+                          overdue=counts["overdue"], url=f"{cases_url}?status=open&mine=on",
+                          module="走访与诉求"))
+    if actor.role in STAFF_RATE_ROLES:
+        count = scoped.filter(status=CaseStatus.CONCLUDED, satisfaction="").count()
+        todos.append(Todo(label="已办结待回访的诉求", count=count,
+                          url=f"{cases_url}?status={CaseStatus.CONCLUDED}",
+                          module="走访与诉求"))
+    if actor.role == Role.VILLAGE_LIAISON:
+        counts = scoped.filter(status__in=OPEN_CASE_STATUSES).aggregate(
+            count=Count("pk"), overdue=Count("pk", filter=Q(
+                reminders.overdue_condition(today))))
+        todos.append(Todo(label="本村尚未办结的诉求", count=counts["count"],
+                          overdue=counts["overdue"], url=f"{cases_url}?status=open",
+                          module="走访与诉求", follow=True))
     return todos

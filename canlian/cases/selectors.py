@@ -209,6 +209,16 @@ class CaseFilter:
     region: str = ""
     overdue: bool = False
     unit: int | None = None
+    mine: bool = False  # only those the actor may handle (permissions.can_handle)
+
+
+def handled_by_condition(actor: User) -> Q:
+    """permissions.unit_in_reach as a query: county staff handle any case of the county,
+    township staff those without a responsible unit or with one inside their township."""
+    if actor.role == Role.COUNTY_STAFF:
+        return Q()
+    return (Q(responsible_unit__isnull=True)
+            | Q(responsible_unit__region__code__startswith=actor.region.prefix))
 
 
 def cases_for(*, actor: User, filters: CaseFilter = CaseFilter(),
@@ -236,6 +246,8 @@ def cases_for(*, actor: User, filters: CaseFilter = CaseFilter(),
         cases = cases.filter(reminders.overdue_condition(today))
     if filters.unit:
         cases = cases.filter(responsible_unit_id=filters.unit)
+    if filters.mine and actor.role in permissions.HANDLER_ROLES:
+        cases = cases.filter(handled_by_condition(actor))
     return cases.order_by("-registered_at", "-id")
 
 

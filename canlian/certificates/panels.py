@@ -10,6 +10,7 @@ from django.urls import reverse
 from canlian.certificates.models import Application
 from canlian.certificates.permissions import READ_ROLES
 from canlian.certificates.selectors import waiting_counts_for
+from canlian.certificates.workflow import PROCESSING_ROLES
 from canlian.core.models import User
 from canlian.core.panels import Panel
 from canlian.core.roles import Role
@@ -29,15 +30,21 @@ def certificates_panel(actor: User, person: Any) -> Panel | None:
 
 
 def certificates_todos(actor: User) -> list[Todo]:
-    if actor.role not in READ_ROLES | {Role.ASSESSOR}:
-        return []
-    counts = waiting_counts_for(actor=actor)
-    label = {Role.VILLAGE_LIAISON: "本村正在办理的证件申请",
-             Role.ASSESSOR: "待您评定的残疾评定"}.get(actor.role, "待您办理的证件申请")
-    if actor.role == Role.ASSESSOR:
-        url = reverse("certificates:assessment_list")
-    else:
-        mine = "&mine=on" if actor.role != Role.VILLAGE_LIAISON else ""
-        url = f"{reverse('certificates:application_list')}?status=open{mine}"
-    return [Todo(label=label, count=counts["count"], overdue=counts["overdue"], url=url,
-                 module="证件办理")]
+    """Staff who take workflow steps: the applications at a step they may take (can_act);
+    assessors: their pending assessments (can_record_assessment); liaison officers follow
+    their villages' open applications (they chase the applicants, the township acts)."""
+    if actor.role in PROCESSING_ROLES | {Role.ASSESSOR}:
+        counts = waiting_counts_for(actor=actor)
+        if actor.role == Role.ASSESSOR:
+            return [Todo(label="待您评定的残疾评定", count=counts["count"],
+                         overdue=counts["overdue"], url=reverse("certificates:assessment_list"),
+                         module="证件办理")]
+        return [Todo(label="待您办理的证件申请", count=counts["count"], overdue=counts["overdue"],
+                     url=f"{reverse('certificates:application_list')}?status=open&mine=on",
+                     module="证件办理")]
+    if actor.role == Role.VILLAGE_LIAISON:
+        counts = waiting_counts_for(actor=actor)
+        return [Todo(label="本村正在办理的证件申请", count=counts["count"],
+                     overdue=counts["overdue"], follow=True, module="证件办理",
+                     url=f"{reverse('certificates:application_list')}?status=open")]
+    return []

@@ -162,12 +162,17 @@ def assessors_for(application: Application) -> QuerySet[User]:
 
 
 def _actionable(actor: User) -> Q:
-    """Applications whose current step this actor's role may take (workflow.STEP_ACTORS)."""
+    """Applications whose current step this actor's role may take: permissions.can_act as a
+    query (workflow.STEP_ACTORS, and 就地简办 assessment only for the delegated categories)."""
     condition = Q(pk__in=[])
     for step, actors in workflow.STEP_ACTORS.items():
         channels = actors.get(actor.role)
         if channels:
-            condition |= Q(step=step, channel__in=list(channels))
+            step_condition = Q(step=step, channel__in=list(channels))
+            if actor.role == Role.TOWNSHIP_STAFF and step == Step.ASSESS:
+                step_condition &= (~Q(type__in=list(workflow.NEEDS_ASSESSMENT))
+                                   | Q(declared_category__in=list(workflow.township_categories())))
+            condition |= step_condition
     return condition
 
 
@@ -198,7 +203,7 @@ def waiting_counts_for(*, actor: User, today: date | None = None) -> dict[str, i
     if actor.role == Role.ASSESSOR:
         apps = apps.filter(pk__in=Assessment.objects.filter(
             assessor=actor, result=AssessmentResult.PENDING).values("application_id"),
-            step=Step.ASSESS)
+            step=Step.ASSESS, status=Status.IN_PROGRESS)
     elif actor.role in workflow.PROCESSING_ROLES:
         apps = apps.filter(_actionable(actor))
     return apps.aggregate(count=Count("pk"),

@@ -14,9 +14,11 @@ from django.utils import timezone
 from canlian.benefits.enrolments import enrolment_apply
 from canlian.benefits.tests.helpers import holder as benefits_holder
 from canlian.benefits.tests.helpers import load_catalog
+from canlian.certificates import workflow as cert_workflow
 from canlian.certificates.models import Application
 from canlian.certificates.tests.helpers import submit
 from canlian.core.models import User
+from canlian.core.workbench import todos_for
 from canlian.registry.tests.factories import make_id_number
 
 
@@ -86,5 +88,152 @@ def test_liaison_officer_sees_who_to_visit_and_open_cases_of_the_village(
     page = _home(personas["village_liaison"])
     assert "应走访的残疾人 <strong>2</strong> 人" in page
     assert "本村尚未办结的诉求 <strong>1</strong> 件" in page
+    # The township handles the case: the officer follows it (跟进), it is not their 待办.
+    assert page.index("跟进") < page.index("本村尚未办结的诉求")
     assert "其中 1 件已超期" in page
     assert f'{reverse("cases:case_list")}?status=open' in page
+
+
+# ---------------------------------------------------------------- 待办 ⇔ what the role may do
+
+
+def _workload(personas: dict[str, User], regions: dict[str, str]) -> None:
+    """Something waiting at every kind of step, in both townships, so each role's 待办 can be
+    compared with what the apps' permission functions let that role do."""
+    from canlian.appraisals.models import AppraisalAppeal
+    from canlian.appraisals.tests.helpers import stored_result
+    from canlian.cases import services as case_services
+    from canlian.cases.models import Case, CaseStatus
+    from canlian.cases.tests.helpers import disabled, federations
+    from canlian.certificates import services as cert_services
+    from canlian.certificates.models import Application, Step
+    from canlian.registry.models import PersonChangeRequest
+
+    county_unit, _ = federations()
+    catalog = load_catalog()
+    month = timezone.localdate().replace(day=1)
+    liaison, liaison_b = personas["village_liaison"], personas["liaison_b"]
+    county, township = personas["county_staff"], personas["township_staff"]
+    for village, officer in ((regions["village_a"], liaison), (regions["village_b"], liaison_b)):
+        enrolment_apply(actor=officer, person=benefits_holder(village, grade=1, care=True),
+                        policy=catalog["care_subsidy"], applied_month=month)
+        PersonChangeRequest.objects.create(
+            person=disabled(village, name="待改"), region_id=village, name="待改",
+            payload={}, requested_by=officer)
+        submit(officer, type="new", channel="township", region=village,
+               id_number=make_id_number())
+        case_services.case_register(actor=officer, source="help", category="rehab",
+                                    title="需要轮椅", description="行动不便",
+                                    person=disabled(village, name="求助"))
+    # At the county's review step (乡镇初审 done).
+    at_county = enrolment_apply(actor=liaison, person=benefits_holder(regions["village_a"],
+                                                                      grade=2, care=True),
+                                policy=catalog["care_subsidy"], applied_month=month)
+    from canlian.benefits.enrolments import enrolment_review
+    enrolment_review(actor=township, enrolment=at_county, expected_version=at_county.version,
+                     approve=True)
+    # Online: accepted by the county only; a home-visit application's assessment is the
+    # county's, a township-window one's the township's too (就地简办).
+    submit(liaison, type="new", channel="online", region=regions["village_a"],
+           id_number=make_id_number())
+    for channel in ("home", "township"):
+        application = submit(liaison, type="new", channel=channel,
+                             region=regions["village_a"], id_number=make_id_number())
+        cert_services.application_accept(
+            actor=county, application=application,
+            received=cert_workflow.materials_required(application))
+    assessing = Application.objects.filter(step=Step.ASSESS, channel="township").get()
+    cert_services.assessment_assign(actor=county, application=assessing,
+                                    assessor=personas["assessor"], institution="县人民医院",
+                                    place="township",
+                                    scheduled_on=timezone.localdate() + timedelta(days=3))
+    # A case the county's federation took over, and one concluded awaiting its return visit.
+    routed = Case.objects.filter(region_id=regions["village_a"]).get()
+    case_services.case_assign(actor=county, case=routed, unit=county_unit)
+    case_services.case_register(actor=liaison, source="help", category="rehab",
+                                title="需要拐杖", description="行动不便",
+                                person=disabled(regions["village_a"], name="求助二"))
+    concluded = case_services.case_register(
+        actor=township, source="help", category="device", title="申请助听器",
+        description="听力下降", person=disabled(regions["village_a2"], name="已办"))
+    Case.objects.filter(pk=concluded.pk).update(status=CaseStatus.CONCLUDED,
+                                                concluded_at=timezone.now())
+    # Appraisal: a draft quarter's officer without manual scores, a finalised one appealing.
+    stored_result(regions["village_a"], by=county, name="待评分")
+    final = stored_result(regions["village_a2"], by=county, user=liaison, finalized=True)
+    AppraisalAppeal.objects.create(result=final, reason="走访数不对", filed_by=liaison,
+                                   filed_at=timezone.now())
+
+
+def _may_act_on(user: User) -> dict[str, int]:
+    """Per 待办 label, how many things the user may act on, object by object through each
+    app's permission functions (not the providers' queries)."""
+    from canlian.appraisals import permissions as appraisal_permissions
+    from canlian.appraisals.models import AppealStatus, AppraisalAppeal, AppraisalResult
+    from canlian.benefits.models import Enrolment, EnrolmentStatus
+    from canlian.benefits.panels import STEP_WAITING_LABELS
+    from canlian.benefits.permissions import can_review_step
+    from canlian.cases import permissions as case_permissions
+    from canlian.cases.models import OPEN_CASE_STATUSES, Case, CaseStatus
+    from canlian.certificates import permissions as cert_permissions
+    from canlian.certificates.models import Assessment
+    from canlian.core.permissions import in_jurisdiction
+    from canlian.registry.changes import can_decide
+    from canlian.registry.models import PersonChangeRequest
+
+    found: dict[str, int] = {}
+
+    def add(label: str, yes: bool) -> None:
+        found[label] = found.get(label, 0) + int(yes)
+
+    for enrolment in Enrolment.objects.filter(status=EnrolmentStatus.PENDING):
+        step = enrolment.next_step
+        add(STEP_WAITING_LABELS[step],
+            can_review_step(user, step) and in_jurisdiction(user, enrolment.region_id))
+    for application in Application.objects.all():
+        add("待您办理的证件申请", cert_permissions.can_act(user, application, application.step))
+    for assessment in Assessment.objects.select_related("application"):
+        add("待您评定的残疾评定", cert_permissions.can_record_assessment(user, assessment))
+    for change in PersonChangeRequest.objects.all():
+        add("待审核的残疾人信息变更申请", can_decide(user, change))
+    for case in Case.objects.select_related("responsible_unit"):
+        add("待您办理的诉求",
+            case.status in OPEN_CASE_STATUSES and case_permissions.can_handle(user, case))
+        add("已办结待回访的诉求", case.status == CaseStatus.CONCLUDED and not case.satisfaction
+            and user.role != "resident" and case_permissions.can_rate(user, case))
+    for result in AppraisalResult.objects.select_related("quarter"):
+        add("待录入人工评分的专职委员", not result.quarter.is_finalized
+            and not result.manual_complete and appraisal_permissions.can_score(user, result))
+    for appeal in AppraisalAppeal.objects.select_related("result"):
+        add("待处理的考核申诉", appeal.status == AppealStatus.OPEN
+            and appraisal_permissions.can_decide_appeal(user, appeal))
+    # Whoever may record a visit in their jurisdiction has the people due there to visit.
+    from canlian.cases import due
+    from canlian.cases.selectors import due_summary_for
+
+    if case_permissions.can_record_visit(user, user.region_id):
+        summary = due_summary_for(actor=user)
+        add("应走访的残疾人", False)
+        found["应走访的残疾人"] = sum(summary[state] for state in due.DueState.OPEN)
+    return {label: count for label, count in found.items() if count}
+
+
+def test_each_roles_todos_are_exactly_what_it_may_act_on(
+        personas: dict[str, User], regions: dict[str, str]) -> None:
+    """Issue #16 §9: township staff were not told of the liaison officers' change requests,
+    and the read-only leader was told of an application they got 403 acting on. Every persona:
+    the 待办 items are exactly the things the role may act on, each link opens for them."""
+    _workload(personas, regions)
+    for key, user in personas.items():
+        shown = {todo.label: todo.count for todo in todos_for(user)}
+        assert shown == _may_act_on(user), key
+        client = Client()
+        client.force_login(user)
+        for todo in todos_for(user):
+            assert client.get(todo.url).status_code == 200, (key, todo.url)
+    # The cases of the scenario the issue names.
+    township = {todo.label: todo.count for todo in todos_for(personas["township_staff"])}
+    assert township["待审核的残疾人信息变更申请"] == 1
+    assert township["待您办理的诉求"] == 1  # not the one the county's federation took over
+    assert todos_for(personas["leader"]) == []
+    assert "待您办理的证件申请" not in _home(personas["leader"])

@@ -11,7 +11,7 @@ from canlian.core.access import public_view, roles_required
 from canlian.core.menu import MODULES_BY_KEY
 from canlian.core.models import AuditAction
 from canlian.core.roles import ADMIN_ROLES, ALL_ROLES
-from canlian.core.workbench import todos_for
+from canlian.core.workbench import workbench_items
 
 
 @roles_required(ALL_ROLES)
@@ -22,8 +22,9 @@ def home(request: HttpRequest) -> HttpResponse:
          "exports": d["exports"]}
         for d in data.get("events_by_day", [])
     ]
+    todos, follows = workbench_items(request.user)
     return render(request, "core/home.html", {
-        "data": data, "chart_data": chart_data, "todos": todos_for(request.user),
+        "data": data, "chart_data": chart_data, "todos": todos, "follows": follows,
         "show_modules": request.user.role not in ADMIN_ROLES,
     })
 
