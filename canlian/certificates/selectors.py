@@ -30,6 +30,7 @@ from canlian.certificates.models import (
     TravelAssumption,
     WindowTrips,
 )
+from canlian.certificates.permissions import REVIEW_CONFLICTS
 from canlian.core.models import Region, RegionLevel, User
 from canlian.core.roles import Role
 from canlian.core.workdays import add_working_days
@@ -172,8 +173,18 @@ def _actionable(actor: User) -> Q:
             if actor.role == Role.TOWNSHIP_STAFF and step == Step.ASSESS:
                 step_condition &= (~Q(type__in=list(workflow.NEEDS_ASSESSMENT))
                                    | Q(declared_category__in=list(workflow.township_categories())))
+            if step == Step.REVIEW:
+                step_condition &= ~Exists(_earlier_steps_by(actor))
             condition |= step_condition
     return condition
+
+
+def _earlier_steps_by(actor: User) -> QuerySet[ApplicationStep]:
+    """permissions.review_conflict as a query: steps of the application the actor took that
+    bar them from its review (不相容岗位分离; see step_actors)."""
+    return ApplicationStep.objects.filter(
+        application=OuterRef("pk"), done_by=actor,
+        step__in=list(REVIEW_CONFLICTS)).exclude(outcome=StepOutcome.ASSIGNED)
 
 
 def deadlines_for(*, actor: User, today: date | None = None) -> dict[str, list[Application]]:

@@ -107,6 +107,7 @@ def _workload(personas: dict[str, User], regions: dict[str, str]) -> None:
     from canlian.cases.tests.helpers import disabled, federations
     from canlian.certificates import services as cert_services
     from canlian.certificates.models import Application, Step
+    from canlian.certificates.tests.helpers import holder as cert_holder
     from canlian.registry.models import PersonChangeRequest
 
     county_unit, _ = federations()
@@ -142,6 +143,11 @@ def _workload(personas: dict[str, User], regions: dict[str, str]) -> None:
         cert_services.application_accept(
             actor=county, application=application,
             received=cert_workflow.materials_required(application))
+    # At 县残联审核, accepted by `county`: another county account reviews it (不相容岗位分离).
+    renewal = submit(liaison, type="renewal", channel="township", region=regions["village_a"],
+                     person=cert_holder(regions["village_a"]))
+    cert_services.application_accept(actor=county, application=renewal,
+                                     received=cert_workflow.materials_required(renewal))
     assessing = Application.objects.filter(step=Step.ASSESS, channel="township").get()
     cert_services.assessment_assign(actor=county, application=assessing,
                                     assessor=personas["assessor"], institution="县人民医院",
@@ -177,6 +183,7 @@ def _may_act_on(user: User) -> dict[str, int]:
     from canlian.cases.models import OPEN_CASE_STATUSES, Case, CaseStatus
     from canlian.certificates import permissions as cert_permissions
     from canlian.certificates.models import Assessment
+    from canlian.certificates.selectors import step_actors
     from canlian.core.permissions import in_jurisdiction
     from canlian.registry.changes import can_decide
     from canlian.registry.models import PersonChangeRequest
@@ -191,7 +198,10 @@ def _may_act_on(user: User) -> dict[str, int]:
         add(STEP_WAITING_LABELS[step],
             can_review_step(user, step) and in_jurisdiction(user, enrolment.region_id))
     for application in Application.objects.all():
-        add("待您办理的证件申请", cert_permissions.can_act(user, application, application.step))
+        conflict = application.step == "review" and cert_permissions.review_conflict(
+            user, step_actors(application))
+        add("待您办理的证件申请", cert_permissions.can_act(user, application, application.step)
+            and not conflict)
     for assessment in Assessment.objects.select_related("application"):
         add("待您评定的残疾评定", cert_permissions.can_record_assessment(user, assessment))
     for change in PersonChangeRequest.objects.all():
@@ -235,5 +245,8 @@ def test_each_roles_todos_are_exactly_what_it_may_act_on(
     township = {todo.label: todo.count for todo in todos_for(personas["township_staff"])}
     assert township["待审核的残疾人信息变更申请"] == 1
     assert township["待您办理的诉求"] == 1  # not the one the county's federation took over
+    county = {todo.label: todo.count for todo in todos_for(personas["county_staff"])}
+    county_2 = {todo.label: todo.count for todo in todos_for(personas["county_staff_2"])}
+    assert county_2["待您办理的证件申请"] == county["待您办理的证件申请"] + 1  # the renewal
     assert todos_for(personas["leader"]) == []
     assert "待您办理的证件申请" not in _home(personas["leader"])
