@@ -93,10 +93,10 @@ def worker_cost(path: Path, kind: str) -> None:
 
     from canlian.core.tables import read_table
     from canlian.crosscheck import staging
-    from canlian.crosscheck.jobs import MAX_LIST_BYTES
+    from canlian.crosscheck.jobs import LIST_LIMITS
     from canlian.crosscheck.rows import header_columns
 
-    header, rows = read_table(path, max_bytes=MAX_LIST_BYTES)
+    header, rows = read_table(path, limits=LIST_LIMITS)
     columns, _ = header_columns(kind, header)
     staging._JOB.update(kind=kind, columns=columns, rows=rows[:50_000], today=day.today(),
                         start_row=2, as_text=True, dataset_id=1)
@@ -216,11 +216,11 @@ def write_lists(directory: Path, rows: int, month: date) -> tuple[Path, Path, di
 def import_file(path: Path, kind: str, actor: Any, month: date) -> tuple[Any, float]:
     from canlian.core.tables import read_table
     from canlian.crosscheck.datasets import dataset_import
-    from canlian.crosscheck.jobs import MAX_LIST_BYTES
+    from canlian.crosscheck.jobs import LIST_LIMITS
 
     PHASES.clear()
     start = time.perf_counter()
-    header, rows = read_table(path, max_bytes=MAX_LIST_BYTES)
+    header, rows = read_table(path, limits=LIST_LIMITS)
     PHASES["read_table"] = time.perf_counter() - start
     report = dataset_import(actor=actor, kind=kind, source="基准", filename=path.name,
                             header=header, rows=rows, reference_month=month)

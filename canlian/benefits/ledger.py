@@ -21,10 +21,14 @@ from canlian.core import audit
 from canlian.core.crypto import blind_index
 from canlian.core.idnumbers import normalize_id_number
 from canlian.core.models import AuditAction, User
+from canlian.core.tables import TableLimits
 from canlian.registry.models import Person
 
 LEDGER_COLUMNS = ("年度", "身份证号", "姓名", "政策代码", "发放月数", "金额", "来源")
 REQUIRED = ("年度", "身份证号", "姓名", "政策代码", "发放月数", "金额")
+# Years of a county's payments, one row per person, policy and year.
+TABLE_LIMITS = TableLimits(label="发放台账导入", max_rows=500_000, max_columns=32,
+                           max_unpacked_bytes=1024 * 1024 * 1024)
 
 
 def _money(value: object) -> Decimal:

@@ -15,8 +15,6 @@ Public API (used by the certificate and benefit workflows; keep the signatures):
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -30,6 +28,7 @@ from canlian.core.audit import audit_record
 from canlian.core.errors import DomainError
 from canlian.core.models import AuditAction, HolidayCalendarDay, HolidayCalendarYear, User
 from canlian.core.roles import Role
+from canlian.core.tables import ImportFileError, TableLimits, read_table_content
 
 # How far ahead to look per query when counting forward; a year of calendar holds ~250
 # working days, so a deadline of n working days lies within about 1.5·n + 20 calendar days.
@@ -219,24 +218,18 @@ def calendar_rows_parse(table: Sequence[Sequence[Any]]
     return rows, errors
 
 
-def calendar_file_read(name: str, content: bytes) -> list[list[Any]]:
-    """A CSV (UTF-8 or GBK) or XLSX upload as a table of cells."""
-    if name.lower().endswith((".xlsx", ".xls")):
-        from python_calamine import CalamineWorkbook
+CALENDAR_LIMITS = TableLimits(label="节假日导入", max_bytes=1024 * 1024, max_rows=1_000,
+                              max_columns=16, max_unpacked_bytes=16 * 1024 * 1024)
 
-        try:
-            workbook = CalamineWorkbook.from_filelike(io.BytesIO(content))
-            return [list(r) for r in workbook.get_sheet_by_index(0).to_python()]
-        except Exception as error:  # calamine raises its own error types on a broken file
-            raise DomainError("file", "无法读取该 Excel 文件。", field="file") from error
-    for encoding in ("utf-8-sig", "gbk"):
-        try:
-            text = content.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        return [list(r) for r in csv.reader(io.StringIO(text))]
-    raise DomainError("file", "无法识别文件编码，请保存为 UTF-8 的 CSV 或 Excel 文件。",
-                      field="file")
+
+def calendar_file_read(name: str, content: bytes) -> list[list[Any]]:
+    """A CSV (UTF-8 or GBK) or XLSX upload as a table of cells, header first, through the one
+    guarded table reader (core.tables)."""
+    try:
+        header, rows = read_table_content(content, filename=name, limits=CALENDAR_LIMITS)
+    except ImportFileError as error:
+        raise DomainError("file", error.message, field="file") from error
+    return [header, *rows]
 
 
 @transaction.atomic

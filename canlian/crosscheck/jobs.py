@@ -13,7 +13,7 @@ from canlian.benefits.months import parse_month
 from canlian.core.exports import export_path, queryset_export, xlsx_write
 from canlian.core.idnumbers import mask_id_number
 from canlian.core.models import TaskRun, User
-from canlian.core.tables import ImportFileError, read_table
+from canlian.core.tables import ImportFileError, TableLimits, read_table
 from canlian.core.taskruns import (
     task_run_create,
     task_run_failed,
@@ -30,6 +30,10 @@ from canlian.crosscheck.services import findings_confirm_class
 # Departments' lists are bigger than one township's registry file: up to 200 MB (a CSV of a
 # province's 低保 roll); rows are streamed into the staging table in chunks.
 MAX_LIST_BYTES = 200 * 1024 * 1024
+# A list of up to a million persons; the rectangle calamine may build is at most 1,000,001 × 32
+# cells (≈ 1 GB, in the task worker), however a file is crafted (issue 17 §2).
+LIST_LIMITS = TableLimits(label="部门数据导入", max_bytes=MAX_LIST_BYTES, max_rows=1_000_000,
+                          max_columns=32, max_unpacked_bytes=2048 * 1024 * 1024)
 EXPORT_HEADERS = ("发现类型", "乡镇（街道）", "区划代码", "姓名", "身份证号", "依据", "建议处理",
                   "状态", "处理说明")
 
@@ -79,7 +83,7 @@ def dataset_import_run(*, task_run_id: str) -> None:
     try:
         try:
             header, rows = read_table(Path(params["path"]), filename=params["filename"],
-                                      max_bytes=MAX_LIST_BYTES)
+                                      limits=LIST_LIMITS)
         except ImportFileError as exc:
             report = ImportReport(file_errors=[exc.message])
         else:

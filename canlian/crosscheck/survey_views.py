@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from canlian.core.access import roles_required
 from canlian.core.errors import DomainError
 from canlian.core.roles import Role
-from canlian.core.tables import ImportFileError, read_table
+from canlian.core.tables import ImportFileError, TableLimits, read_table
 from canlian.core.views.paging import paginate
 from canlian.crosscheck import survey
 from canlian.crosscheck.models import Questionnaire, SurveyChannel, SurveyResponse
@@ -24,6 +24,10 @@ from canlian.crosscheck.permissions import (
     can_review_survey,
 )
 from canlian.registry.models import Person
+
+# Read within the request: a county's survey sheet, one column per questionnaire item.
+SURVEY_LIMITS = TableLimits(label="动态更新导入", max_rows=50_000, max_columns=128,
+                            max_unpacked_bytes=512 * 1024 * 1024)
 
 
 def _questionnaire() -> Questionnaire:
@@ -106,7 +110,7 @@ def survey_import(request: HttpRequest) -> HttpResponse:
                 for chunk in upload.chunks():
                     out.write(chunk)
                 path = Path(out.name)
-            header, rows = read_table(path, filename=upload.name)
+            header, rows = read_table(path, filename=upload.name, limits=SURVEY_LIMITS)
             result = survey.survey_answers_import(actor=request.user,
                                                   questionnaire=questionnaire,
                                                   header=header, rows=rows)

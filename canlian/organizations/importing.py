@@ -28,12 +28,15 @@ from canlian.core import audit
 from canlian.core.crypto import blind_index
 from canlian.core.errors import DomainError
 from canlian.core.models import AuditAction, Region, User
+from canlian.core.tables import TableLimits
 from canlian.core.tables import read_table as read_core_table
 from canlian.organizations import services
 from canlian.organizations.models import Member, OrgUnit, Post, PostHolding, UnitKind
 from canlian.organizations.permissions import can_write_in
 
 MAX_BYTES = 5 * 1024 * 1024
+TABLE_LIMITS = TableLimits(label="组织成员导入", max_bytes=MAX_BYTES, max_rows=20_000,
+                           max_columns=64, max_unpacked_bytes=256 * 1024 * 1024)
 
 UNIT_REGION, UNIT_KIND, UNIT_NAME = "组织区划代码", "组织类型", "组织名称"
 POST, NAME, PHONE, MEMBER_REGION = "职务", "姓名", "联系电话", "人员所在区划代码"
@@ -86,7 +89,7 @@ class ImportReport:
 
 
 def read_table(path: Path, *, filename: str = "") -> tuple[list[Any], list[list[Any]]]:
-    return read_core_table(path, filename=filename, max_bytes=MAX_BYTES)
+    return read_core_table(path, filename=filename, limits=TABLE_LIMITS)
 
 
 # ---------------------------------------------------------------- cells

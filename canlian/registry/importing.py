@@ -12,13 +12,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import pairwise
+from pathlib import Path
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from canlian.core.models import Region, User
-from canlian.core.tables import MAX_BYTES, ImportFileError, gc_paused, read_table
+from canlian.core.tables import MAX_BYTES, ImportFileError, TableLimits, gc_paused
+from canlian.core.tables import read_table as read_core_table
 from canlian.registry.prepare import Prepared, prepare
 from canlian.registry.rows import (
     ParseMemo,
@@ -235,4 +237,16 @@ def _upsert(actor: User | None, rows: list[Any], *, write: bool
     return outcome, written
 
 
-__all__ = ["MAX_BYTES", "ImportFileError", "ImportReport", "import_rows", "read_table"]
+# A county's registry is 5,000–30,000 persons; the rectangle calamine may build is at most
+# 200,001 × 64 cells (≈ 400 MB), however a file is crafted (issue 17 §2).
+TABLE_LIMITS = TableLimits(label="残疾人信息导入", max_bytes=MAX_BYTES, max_rows=200_000,
+                           max_columns=64, max_unpacked_bytes=1024 * 1024 * 1024)
+
+
+def read_table(path: Path, *, filename: str = "") -> tuple[list[Any], list[list[Any]]]:
+    """A registry file, within TABLE_LIMITS."""
+    return read_core_table(path, filename=filename, limits=TABLE_LIMITS)
+
+
+__all__ = ["MAX_BYTES", "TABLE_LIMITS", "ImportFileError", "ImportReport", "import_rows",
+           "read_table"]

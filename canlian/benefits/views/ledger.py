@@ -57,7 +57,7 @@ def _read_upload(upload: UploadedFile) -> tuple[list[Any], list[list[Any]]]:
         with path.open("wb") as out:
             for chunk in upload.chunks():
                 out.write(chunk)
-        return read_table(path, filename=upload.name or "")
+        return read_table(path, filename=upload.name or "", limits=ledger.TABLE_LIMITS)
 
 
 @roles_required(VIEW_ROLES)

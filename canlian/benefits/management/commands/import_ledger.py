@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from canlian.benefits.ledger import ledger_import
+from canlian.benefits.ledger import TABLE_LIMITS, ledger_import
 from canlian.core.models import User
 from canlian.core.tables import ImportFileError, read_table
 
@@ -32,7 +32,7 @@ class Command(BaseCommand):
         if actor is None:
             raise CommandError(f"账户“{user}”不存在或已停用。")
         try:
-            header, rows = read_table(file)
+            header, rows = read_table(file, limits=TABLE_LIMITS)
         except FileNotFoundError as exc:
             raise CommandError(f"找不到文件 {file}") from exc
         except ImportFileError as exc:

@@ -20,7 +20,7 @@ from canlian.core.errors import DomainError
 from canlian.core.tables import ImportFileError, read_table
 from canlian.crosscheck.datasets import ImportReport, dataset_import
 from canlian.crosscheck.findings import findings_supported_by
-from canlian.crosscheck.jobs import MAX_LIST_BYTES
+from canlian.crosscheck.jobs import LIST_LIMITS
 from canlian.crosscheck.models import Dataset, DatasetKind
 
 
@@ -45,7 +45,7 @@ class Command(BaseCommand):
             raise CommandError(f"找不到文件：{file}")
         try:
             reference = parse_month(month) if month else None
-            header, rows = read_table(path, max_bytes=MAX_LIST_BYTES)
+            header, rows = read_table(path, limits=LIST_LIMITS)
             report = dataset_import(actor=actor, kind=kind, filename=path.name,
                                     source=source or DatasetKind(kind).label, header=header,
                                     rows=rows, reference_month=reference)
