@@ -153,6 +153,7 @@ class PersonFilterQuery(Schema):
     age_min: int | None = Field(None, ge=0, le=130)
     age_max: int | None = Field(None, ge=0, le=130)
     living_status: Literal["", "alive", "deceased", "moved_out"] = ""
+    members: bool = Field(False, description="包含户内成员（本人无残疾的家庭成员）；默认只列残疾人")
     limit: int = Field(50, ge=1, le=200)
     offset: int = Field(0, ge=0, le=MAX_ID)
 

@@ -194,6 +194,8 @@ class PersonFilterForm(forms.Form):
     age_max = forms.IntegerField(label="年龄至", required=False, min_value=0, max_value=130)
     living_status = forms.ChoiceField(label="生存状态", required=False,
                                       choices=_choices_with_all(list(Living.choices)))
+    members = forms.BooleanField(label="包含户内成员", required=False,
+                                 help_text="同户登记、本人无残疾的家庭成员；不勾选时只列残疾人。")
 
     def __init__(self, *args: Any, region_choices: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -40,16 +40,23 @@ EXPORT_HEADERS = ("姓名", "性别", "出生日期", "身份证号", "户籍地
 def persons_export_start(*, actor: User, filters: PersonFilter) -> TaskRun:
     from canlian.registry.tasks import run_persons_export
 
+    title = "导出残疾人及户内成员名单" if filters.members else "导出残疾人名单"
     with transaction.atomic():
-        return task_run_create(actor=actor, kind="registry_export", title="导出残疾人名单",
+        return task_run_create(actor=actor, kind="registry_export", title=title,
                                params=asdict(filters),
                                enqueue=lambda run_id: run_persons_export.enqueue(run_id))
+
+
+def _category_cell(p: Person) -> str:
+    if p.category:
+        return p.get_category_display()
+    return "" if p.is_disabled else "户内成员（无残疾）"
 
 
 def _export_row(p: Person) -> list[Any]:
     # Masked by default (DOMAIN.md §7.2): an export leaves the system's protection.
     return [p.name, p.get_sex_display(), p.birth_date.isoformat(), mask_id_number(p.id_number),
-            p.region.name, p.get_category_display() if p.category else "",
+            p.region.name, _category_cell(p),
             p.get_grade_display() if p.grade else "",
             mask_certificate_number(p.certificate_number), p.get_certificate_status_display(),
             p.certificate_valid_until.isoformat() if p.certificate_valid_until else "",
@@ -58,10 +65,13 @@ def _export_row(p: Person) -> list[Any]:
 
 def persons_export_run(*, task_run_id: str) -> None:
     run = TaskRun.objects.select_related("created_by__region").get(pk=task_run_id)
+    filters = PersonFilter(**run.params)
+    # The title says which population the file holds (issue 16 §6).
+    title = "残疾人及户内成员名单" if filters.members else "残疾人名单"
     queryset_export(
-        run, queryset=persons_for(actor=run.created_by, filters=PersonFilter(**run.params)),
-        title="残疾人名单", headers=EXPORT_HEADERS, to_row=_export_row,
-        object_type="registry.person", summary="导出残疾人名单 {count} 人（脱敏）",
+        run, queryset=persons_for(actor=run.created_by, filters=filters),
+        title=title, headers=EXPORT_HEADERS, to_row=_export_row,
+        object_type="registry.person", summary=f"导出{title} {{count}} 人（脱敏）",
         message="已导出 {count} 人（证件号码已脱敏）。",
     )
 

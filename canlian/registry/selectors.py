@@ -25,6 +25,7 @@ from canlian.registry.models import (
     Person,
     PersonChangeRequest,
     PersonQuerySet,
+    disabled_condition,
 )
 
 EXPIRING_DAYS = 90
@@ -59,12 +60,12 @@ def hardship_conditions(today: date) -> dict[str, Q]:
     """One Q per hardship type, over Person rows, each a set-based EXISTS on the household."""
     members = Person.objects.filter(household=OuterRef("household"),
                                     living_status=LivingStatus.ALIVE)
-    disabled = members.filter(category__isnull=False)
+    disabled = members.disabled()
     adult_from, elderly_from = _years_ago(today, 18), _years_ago(today, 60)
     multi = disabled.values("household").annotate(n=Count("id")).filter(n__gte=2)
     elderly = members.filter(birth_date__lte=elderly_from)
-    working_age_able = members.filter(category__isnull=True, birth_date__gt=elderly_from,
-                                      birth_date__lte=adult_from)
+    working_age_able = members.household_members_only().filter(
+        birth_date__gt=elderly_from, birth_date__lte=adult_from)
     adults = members.filter(birth_date__lte=adult_from)
     orphan_guarantee = HouseholdStatus.objects.filter(
         household=OuterRef("household"), kind=HouseholdStatusKind.ORPHAN
@@ -75,7 +76,7 @@ def hardship_conditions(today: date) -> dict[str, Q]:
         & ~Q(Exists(working_age_able)),
         # A disabled minor with no living adult recorded in the household, or under the
         # orphan basic-living guarantee.
-        Hardship.ORPHAN_DISABLED: Q(category__isnull=False, birth_date__gt=adult_from)
+        Hardship.ORPHAN_DISABLED: disabled_condition() & Q(birth_date__gt=adult_from)
         & (~Q(Exists(adults)) | Q(Exists(orphan_guarantee))),
         Hardship.SEVERE: Q(grade__in=[1, 2]),
         Hardship.MULTIPLE: Q(category=Category.MULTIPLE),
@@ -109,6 +110,8 @@ class PersonFilter:
     age_min: int | None = None
     age_max: int | None = None
     living_status: str = ""
+    # 残疾人 by default; with household members (户内成员, no disability) only when asked.
+    members: bool = False
 
 
 def search_condition(q: str) -> Q:
@@ -159,6 +162,8 @@ def persons_for(*, actor: User, filters: PersonFilter, today: date | None = None
     # lets PostgreSQL pick a nested loop over every region for a common pinyin prefix
     # (bench/registry.py at 1,000,000 persons: 120 ms instead of 12 ms).
     persons = PersonResults(Person).visible_to(actor).prefetch_related("region")
+    if not filters.members:
+        persons = persons.disabled()
     if filters.q:
         persons = persons.filter(search_condition(filters.q))
     if filters.region:

@@ -53,7 +53,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
     form, filters = _filters(request, request.GET)
     persons = selectors.persons_for(actor=request.user, filters=filters)
     return render(request, "registry/person_list.html", {
-        "form": form, **paginate(request, persons, 50),
+        "form": form, **paginate(request, persons, 50), "with_members": filters.members,
         "can_edit": can_edit_person(request.user),
         "can_import": request.user.role in WRITE_ROLES,
         "can_export": request.user.role in EXPORT_ROLES,

@@ -42,3 +42,17 @@ def make_person(*, region_code: str, name: str = "张三", birth: date = date(19
         person.household = household
         person.save(update_fields=["household"])
     return person
+
+
+def make_family(*, region_code: str, surname: str = "户") -> tuple[Person, list[Person]]:
+    """A household of one disabled head (肢体二级) and two members without a disability (a
+    spouse and a child): 1 残疾人, 3 persons with its 户内成员 (issue 16 §6)."""
+    head = make_person(region_code=region_code, name=f"{surname}主", birth=date(1970, 5, 1),
+                       category=4, grade=2)
+    members = [
+        make_person(region_code=region_code, name=f"{surname}配偶", birth=date(1972, 3, 1),
+                    household=head.household, head=False, relation_to_head="配偶"),
+        make_person(region_code=region_code, name=f"{surname}子女", birth=date(2000, 8, 1),
+                    household=head.household, head=False, relation_to_head="子女"),
+    ]
+    return head, members

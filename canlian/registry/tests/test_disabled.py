@@ -7,9 +7,16 @@ members without one are registered for the household's sake and are never counte
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
+from django.test import Client
+from django.urls import reverse
+from python_calamine import CalamineWorkbook
+
+from canlian.core.models import TaskRun, User
 from canlian.registry.models import CertificateStatus, Person
-from canlian.registry.tests.factories import make_person
+from canlian.registry.selectors import hardships_of
+from canlian.registry.tests.factories import make_family, make_person
 
 
 def test_disabled_person_has_a_category_or_a_certificate(regions: dict[str, str]) -> None:
@@ -29,3 +36,46 @@ def test_disabled_person_has_a_category_or_a_certificate(regions: dict[str, str]
     # The row-level property agrees with the set-based condition for every row.
     for person in Person.objects.all():
         assert person.is_disabled == Person.objects.disabled().filter(pk=person.pk).exists()
+
+
+def test_registry_list_counts_disabled_persons_and_includes_members_on_request(
+    personas: dict[str, User], regions: dict[str, str], client: Client,
+    django_assert_max_num_queries: Any,
+) -> None:
+    make_family(region_code=regions["village_a"])
+    client.force_login(personas["county_staff"])
+    plain = client.get(reverse("registry:person_list"))
+    assert plain.context["page"].paginator.count == 1
+    assert "残疾人名单（共 1 人" in plain.content.decode()
+    with django_assert_max_num_queries(11):
+        both = client.get(reverse("registry:person_list"), {"members": "on"})
+    assert both.context["page"].paginator.count == 3
+    html = both.content.decode()
+    assert "残疾人及户内成员名单（共 3 人" in html and "户内成员（无残疾）" in html
+    # The API says the same, with the same switch.
+    assert client.get("/api/v1/persons").json()["count"] == 1
+    assert client.get("/api/v1/persons", {"members": "true"}).json()["count"] == 3
+
+
+def test_registry_export_holds_the_population_its_title_names(
+    personas: dict[str, User], regions: dict[str, str], client: Client,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    make_family(region_code=regions["village_a"])
+    client.force_login(personas["county_staff"])
+    for data, title, count in (({}, "残疾人名单", 1), ({"members": "on"}, "残疾人及户内成员名单", 3)):
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(reverse("registry:person_export"), data)
+        run = TaskRun.objects.order_by("-created_at").first()
+        rows = CalamineWorkbook.from_path(run.result_file).get_sheet_by_index(0).to_python()
+        assert rows[0][0].startswith(title)
+        assert len([r for r in rows[3:] if r[0]]) == count
+
+
+def test_hardship_types_count_disabled_persons_not_household_members(
+    regions: dict[str, str],
+) -> None:
+    # Two members without a disability do not make a 一户多残 household; the working-age
+    # spouse means the household is not 老残一体.
+    head, _ = make_family(region_code=regions["village_a"])
+    assert hardships_of(head) == ["重残"]

@@ -31,8 +31,9 @@ def test_search_by_name_pinyin_id_tail_birth_and_certificate(
     personas: dict[str, User], regions: dict[str, str], client: Client
 ) -> None:
     village = regions["village_a"]
-    zhang = make_person(region_code=village, name="张三", birth=date(1975, 3, 9))
-    zeng = make_person(region_code=village, name="曾小红")
+    zhang = make_person(region_code=village, name="张三", birth=date(1975, 3, 9),
+                        category=4, grade=3)
+    zeng = make_person(region_code=village, name="曾小红", category=2, grade=3)
     cert = build_certificate_number(id_number=zeng.id_number, category=2, grade=3)
     Person.objects.filter(pk=zeng.pk).update(certificate_index=blind_index(cert))
     client.force_login(personas["county_staff"])
@@ -82,7 +83,7 @@ def test_township_officer_sees_every_village_of_the_township_and_no_other(
     personas: dict[str, User], regions: dict[str, str], client: Client
 ) -> None:
     for key in ("village_a", "village_a2", "village_b"):
-        make_person(region_code=regions[key], name=key)
+        make_person(region_code=regions[key], name=key, category=4, grade=3)
     client.force_login(personas["township_staff"])
     assert _names(client) == {"village_a", "village_a2"}
     client.force_login(personas["village_liaison"])
@@ -150,7 +151,8 @@ def test_export_is_masked_watermarked_and_audited(
     personas: dict[str, User], regions: dict[str, str], client: Client,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    person = make_person(region_code=regions["village_a"], name="导出人员", phone="13912345678")
+    person = make_person(region_code=regions["village_a"], name="导出人员", phone="13912345678",
+                         category=4, grade=3)
     client.force_login(personas["county_staff"])
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("registry:person_export"), {"q": "导出人员"})
@@ -217,7 +219,7 @@ def test_result_pages_follow_the_list_order_without_gaps_or_repeats(
     personas: dict[str, User], regions: dict[str, str]
 ) -> None:
     for i, village in enumerate([regions["village_a2"], regions["village_a"]] * 4):
-        make_person(region_code=village, name=f"张{'一二三四五六七八'[i]}")
+        make_person(region_code=village, name=f"张{'一二三四五六七八'[i]}", category=4, grade=3)
     results = persons_for(actor=personas["township_staff"], filters=PersonFilter(q="z"))
     whole = [p.pk for p in results.iterator(chunk_size=100)]
     assert len(whole) == 8
