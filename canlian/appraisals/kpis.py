@@ -8,8 +8,9 @@ officer exists in the system but the post was not recorded). A member who change
 the quarter is appraised in the village of the latest term.
 
 Definitions (numbers frozen on each result; rules.py turns them into points):
-- Visits are counted per village over its persons: living persons with a disability category
-  whose 户籍 is the village and who were known before the quarter began — entered in the
+- Visits are counted per village over its persons: living disabled persons (a category or a
+  certificate; not their household members, registry.models.disabled_condition) whose 户籍 is
+  the village and who were known before the quarter began — entered in the
   registry, or holding a certificate issued, before its first day (a record imported later
   counts from its certificate date, as the cases demo does); someone newly registered during
   the quarter is given until the next one, as canlian.cases.due does. Each
@@ -130,8 +131,8 @@ def visit_counts(county: Region, quarter: Quarter) -> dict[str, dict[str, int]]:
     plan = due.plan_for(county.code, quarter.end)
     known = Q(created_at__lt=_moment(quarter.start)) | Q(
         certificate_issued_on__lt=quarter.start)
-    persons = Person.objects.filter(known, region__code__startswith=county.prefix,
-                                    living_status=LivingStatus.ALIVE, category__isnull=False)
+    persons = Person.objects.disabled().filter(known, region__code__startswith=county.prefix,
+                                               living_status=LivingStatus.ALIVE)
     counts: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(VISIT_KEYS, 0))
     for months in plan.intervals:
         periods = schedule_periods(months, quarter)

@@ -125,9 +125,8 @@ def _build(county: Region, today: date) -> dict[str, int]:
                                  conditions=[], created_by=staff)
     VisitSchedule.objects.create(name="重残独居 每月走访", region=county, interval_months=1,
                                  conditions=["severe", "alone"], created_by=staff)
-    people = list(Person.objects.filter(region__code__startswith=county.prefix,
-                                        living_status=LivingStatus.ALIVE,
-                                        category__isnull=False)
+    people = list(Person.objects.disabled().filter(region__code__startswith=county.prefix,
+                                                   living_status=LivingStatus.ALIVE)
                   .values_list("pk", "region_id", "created_at", "certificate_issued_on"))
     visits: list[Visit] = []
     quarters = []

@@ -45,7 +45,13 @@ from django.db.models import Case as CaseWhen
 from django.db.models.functions import TruncDate
 
 from canlian.cases.models import ScheduleCondition, Visit, VisitRound, VisitSchedule
-from canlian.registry.models import HouseholdStatus, HouseholdStatusKind, LivingStatus, Person
+from canlian.registry.models import (
+    HouseholdStatus,
+    HouseholdStatusKind,
+    LivingStatus,
+    Person,
+    disabled_condition,
+)
 from canlian.registry.selectors import hardship_conditions
 
 DEFAULT_INTERVAL_MONTHS = 3  # 每季度再回访一次 (seed 001)
@@ -156,8 +162,9 @@ def _inner(persons: QuerySet[Person], plan: Plan) -> QuerySet[Any]:
     current round, the last visit and whether the round's visit happened."""
     last = Visit.objects.filter(person=OuterRef("pk")).order_by("-visited_on").values(
         "visited_on")[:1]
-    annotated = persons.filter(living_status=LivingStatus.ALIVE,
-                               category__isnull=False).order_by().annotate(
+    # Visits are to disabled persons, not to their household members (issue 16 §6).
+    annotated = persons.filter(disabled_condition(),
+                               living_status=LivingStatus.ALIVE).order_by().annotate(
         due_interval=_interval_expression(plan),
         due_round=_round_expression(plan),
         due_last_visit=Subquery(last, output_field=DateField()),

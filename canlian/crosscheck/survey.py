@@ -316,6 +316,10 @@ def survey_answers_import(*, actor: User, questionnaire: Questionnaire,
         if person is None:
             result.errors.append(RowError(number, "身份证号", "您辖区的基础库中没有此人"))
             continue
+        if not person.is_disabled:
+            result.errors.append(RowError(number, "身份证号",
+                                          "此人是户内成员（无残疾），不在动态更新调查范围内"))
+            continue
         raw = {code: cells[columns[code]] for code in codes
                if code in columns and columns[code] < len(cells)}
         _, errors = answers_clean(questionnaire, raw)
@@ -349,11 +353,20 @@ class VillageRate:
         return self.percent >= TARGET_RATE
 
 
+def survey_population(actor: User) -> Any:
+    """Whom the annual update surveys: the living disabled persons of the actor's area, not
+    their household members (issue 16 §6)."""
+    return Person.objects.visible_to(actor).disabled().filter(living_status=LivingStatus.ALIVE)
+
+
 def completion_by_village(*, actor: User, questionnaire: Questionnaire) -> list[VillageRate]:
-    """Persons alive in each village and how many have answered: two grouped queries."""
-    persons = dict(Person.objects.visible_to(actor).filter(living_status=LivingStatus.ALIVE)
-                   .values_list("region_id").annotate(n=Count("pk")).order_by())
-    done = dict(SurveyResponse.objects.visible_to(actor).filter(questionnaire=questionnaire)
+    """Living disabled persons in each village (the target) and how many of them have
+    answered: two grouped queries."""
+    persons = dict(survey_population(actor).values_list("region_id").annotate(n=Count("pk"))
+                   .order_by())
+    done = dict(SurveyResponse.objects.visible_to(actor)
+                .filter(questionnaire=questionnaire,
+                        person__in=survey_population(actor).values("pk"))
                 .values_list("region_code").annotate(n=Count("pk")).order_by())
     names = dict(Region.objects.filter(code__in=persons).values_list("code", "name"))
     return [VillageRate(code, names.get(code, code), n, done.get(code, 0))
@@ -420,6 +433,5 @@ def proposals_for(actor: User) -> Any:
 
 def persons_to_survey(*, actor: User, questionnaire: Questionnaire) -> Any:
     done = SurveyResponse.objects.filter(questionnaire=questionnaire, person=OuterRef("pk"))
-    return (Person.objects.visible_to(actor).filter(living_status=LivingStatus.ALIVE)
-            .annotate(done=Exists(done)).select_related("region")
+    return (survey_population(actor).annotate(done=Exists(done)).select_related("region")
             .order_by("region_id", "name_initials", "pk"))

@@ -67,7 +67,8 @@ def _items_for_page(questionnaire: Questionnaire, answers: dict[str, Any]) -> li
 
 @roles_required(SURVEY_COLLECT_ROLES)
 def survey_person(request: HttpRequest, person_id: int) -> HttpResponse:
-    person = get_object_or_404(Person.objects.visible_to(request.user), pk=person_id)
+    # The annual update is of disabled persons: a household member has no survey page.
+    person = get_object_or_404(Person.objects.visible_to(request.user).disabled(), pk=person_id)
     questionnaire = _questionnaire()
     existing = SurveyResponse.objects.filter(questionnaire=questionnaire, person=person).first()
     answers: dict[str, Any] = dict(existing.answers) if existing else {}

@@ -182,8 +182,11 @@ class Member(models.Model):
         return self.name
 
 
-# A member counts as disabled when flagged or when the linked registry record has a category.
-DISABLED_Q = Q(is_disabled=True) | Q(person__category__isnull=False)
+# A member counts as disabled when flagged or when the linked registry record is a disabled
+# person: a category or a certificate, as registry.models.disabled_condition says (this app
+# may not import the registry; the certificate statuses other than "none" are written out).
+DISABLED_Q = (Q(is_disabled=True) | Q(person__category__isnull=False)
+              | Q(person__certificate_status__in=["valid", "expired", "cancelled"]))
 
 
 class PostHoldingQuerySet(JurisdictionQuerySet):

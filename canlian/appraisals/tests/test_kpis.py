@@ -30,10 +30,13 @@ from typing import Any
 import pytest
 
 from canlian.appraisals import services
+from canlian.appraisals.kpis import visit_counts
 from canlian.appraisals.models import AppraisalResult
+from canlian.appraisals.rules import Quarter
 from canlian.appraisals.tests import helpers as h
-from canlian.core.models import User
+from canlian.core.models import Region, User
 from canlian.registry.models import ChangeStatus, LivingStatus, Person, PersonChangeRequest
+from canlian.registry.tests.factories import make_family
 
 pytestmark = pytest.mark.django_db
 
@@ -150,3 +153,14 @@ def test_visit_schedule_is_the_one_the_due_list_applies(quarter_data: dict[str, 
     monthly = set(Person.objects.filter(pk__in=[k for k, v in mine.items() if v == 1])
                   .values_list("name", flat=True))
     assert monthly == {"甲四", "甲五"}
+
+
+def test_visit_coverage_counts_disabled_persons_not_household_members(
+        regions: dict[str, str]) -> None:
+    """Issue 16 §6: 走访覆盖率 is over disabled persons; a disabled head's spouse and child
+    without a disability are not persons due a visit."""
+    head, _ = make_family(region_code=regions["village_a"])
+    Person.objects.filter(household=head.household).update(created_at=h.BEFORE)
+    county = Region.objects.get(code=regions["county"])
+    counts = visit_counts(county, Quarter(2026, 1))
+    assert counts[regions["village_a"]]["persons_due"] == 1

@@ -10,9 +10,11 @@ import pytest
 from canlian.cases import selectors
 from canlian.cases.due import DueState
 from canlian.cases.models import VisitPurpose, VisitRound, VisitSchedule
+from canlian.cases.panels import cases_todos
 from canlian.cases.tests.helpers import disabled, on, visit
 from canlian.core.models import Region, User
 from canlian.registry.models import Household
+from canlian.registry.tests.factories import make_family
 
 pytestmark = pytest.mark.django_db
 
@@ -133,3 +135,19 @@ def test_township_sees_every_village_officers_list_as_counts(
     assert villages[regions["village_a2"]]["open"] == 1
     assert Region.objects.get(code=regions["village_a"]).name == villages[
         regions["village_a"]]["name"]
+
+
+def test_visits_are_due_to_disabled_persons_not_to_their_household_members(
+        personas: dict[str, User], regions: dict[str, str]) -> None:
+    """Issue 16 §6: the due list, its counts and the home page's 应走访的残疾人 hold the
+    disabled head only, not the spouse and child without a disability."""
+    with on(date(2026, 5, 6)):
+        head, _ = make_family(region_code=regions["village_a"])
+        liaison = personas["village_liaison"]
+        assert set(_states(liaison)) == {head.name}
+        summary = selectors.due_summary_for(actor=liaison)
+        assert sum(summary.values()) == 1
+        [village] = selectors.due_by_village(actor=personas["county_staff"])
+        assert village["total"] == 1
+        [todo] = [t for t in cases_todos(liaison) if t.label == "应走访的残疾人"]
+        assert todo.count == 1

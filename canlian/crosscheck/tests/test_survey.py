@@ -24,7 +24,7 @@ from canlian.crosscheck.survey import (
     survey_response_save,
 )
 from canlian.registry.models import HouseholdStatus, Person
-from canlian.registry.tests.factories import make_person
+from canlian.registry.tests.factories import make_disabled_person, make_family
 
 pytestmark = pytest.mark.django_db
 
@@ -75,7 +75,7 @@ def test_hidden_items_are_dropped_and_shown_required_ones_checked(
 
 def test_contradictions_become_proposals_applied_through_the_registry(
         questionnaire: Questionnaire, personas: dict[str, User], regions: dict[str, str]) -> None:
-    person = make_person(region_code=regions["village_a"], name="王五")
+    person = make_disabled_person(region_code=regions["village_a"], name="王五")
     response = survey_response_save(actor=personas["village_liaison"],
                                     questionnaire=questionnaire, person=person,
                                     raw={"R0": "1", "R3": "1", "R29": "1", "R27": ["1"]})
@@ -92,7 +92,7 @@ def test_contradictions_become_proposals_applied_through_the_registry(
 
 def test_dismissing_a_proposal_needs_a_reason_and_changes_nothing(
         questionnaire: Questionnaire, personas: dict[str, User], regions: dict[str, str]) -> None:
-    person = make_person(region_code=regions["village_a"], name="王五")
+    person = make_disabled_person(region_code=regions["village_a"], name="王五")
     survey_response_save(actor=personas["village_liaison"], questionnaire=questionnaire,
                          person=person, raw={"R0": "1", "R3": "1", "R29": "1"})
     proposal = SurveyProposal.objects.get()
@@ -106,8 +106,8 @@ def test_dismissing_a_proposal_needs_a_reason_and_changes_nothing(
 
 def test_completion_rate_per_village(questionnaire: Questionnaire, personas: dict[str, User],
                                      regions: dict[str, str]) -> None:
-    people = [make_person(region_code=regions["village_a"], name=f"甲{i}") for i in range(20)]
-    make_person(region_code=regions["village_b"], name="乙")
+    people = [make_disabled_person(region_code=regions["village_a"], name=f"甲{i}") for i in range(20)]
+    make_disabled_person(region_code=regions["village_b"], name="乙")
     for person in people[:19]:
         survey_response_save(actor=personas["village_liaison"], questionnaire=questionnaire,
                              person=person, raw={"R0": "1", "R3": "1"})
@@ -122,7 +122,7 @@ def test_completion_rate_per_village(questionnaire: Questionnaire, personas: dic
 def test_import_of_answers_is_all_or_nothing(questionnaire: Questionnaire,
                                              personas: dict[str, User],
                                              regions: dict[str, str]) -> None:
-    person = make_person(region_code=regions["village_a"], name="王五")
+    person = make_disabled_person(region_code=regions["village_a"], name="王五")
     header = ["身份证号", "R0", "R3", "R27"]
     bad = survey_answers_import(actor=personas["township_staff"], questionnaire=questionnaire,
                                 header=header, rows=[[person.id_number, "1", "7", ""]])
@@ -135,7 +135,7 @@ def test_import_of_answers_is_all_or_nothing(questionnaire: Questionnaire,
 def test_phone_page_for_a_liaison_officer(questionnaire: Questionnaire,
                                           personas: dict[str, User], regions: dict[str, str],
                                           client: Client) -> None:
-    person = make_person(region_code=regions["village_a"], name="王五")
+    person = make_disabled_person(region_code=regions["village_a"], name="王五")
     client.force_login(personas["village_liaison"])
     url = reverse("crosscheck:survey_person", args=[person.pk])
     page = client.get(url).content.decode()
@@ -149,7 +149,7 @@ def test_phone_page_for_a_liaison_officer(questionnaire: Questionnaire,
 def test_survey_of_another_village_is_404(questionnaire: Questionnaire,
                                           personas: dict[str, User], regions: dict[str, str],
                                           client: Client) -> None:
-    person = make_person(region_code=regions["village_a"], name="王五")
+    person = make_disabled_person(region_code=regions["village_a"], name="王五")
     client.force_login(personas["liaison_b"])
     assert client.get(reverse("crosscheck:survey_person", args=[person.pk])).status_code == 404
 
@@ -159,7 +159,29 @@ def test_survey_home_query_count_is_fixed(questionnaire: Questionnaire,
                                           client: Client,
                                           django_assert_max_num_queries: Any) -> None:
     for i in range(30):
-        make_person(region_code=regions["village_a"], name=f"甲{i}")
+        make_disabled_person(region_code=regions["village_a"], name=f"甲{i}")
     client.force_login(personas["county_staff"])
     with django_assert_max_num_queries(12):  # session, user, questionnaire, 2 grouped counts…
         client.get(reverse("crosscheck:survey_home"))
+
+
+def test_survey_target_counts_disabled_persons_not_household_members(
+        questionnaire: Questionnaire, personas: dict[str, User], regions: dict[str, str],
+        client: Client) -> None:
+    head, members = make_family(region_code=regions["village_a"])
+    liaison = personas["village_liaison"]
+    survey_response_save(actor=liaison, questionnaire=questionnaire, person=head,
+                         raw={"R0": "1", "R3": "1"})
+    [rate] = completion_by_village(actor=personas["county_staff"], questionnaire=questionnaire)
+    assert (rate.persons, rate.done, rate.percent) == (1, 1, 100.0)
+    client.force_login(liaison)
+    home = client.get(reverse("crosscheck:survey_home"))
+    assert [p.name for p in home.context["page"]] == [head.name]
+    assert "残疾人 1 人（不含户内成员）" in home.content.decode()
+    # A household member has no survey page and cannot be imported as answered.
+    url = reverse("crosscheck:survey_person", args=[members[0].pk])
+    assert client.get(url).status_code == 404
+    imported = survey_answers_import(actor=personas["township_staff"],
+                                     questionnaire=questionnaire, header=["身份证号", "R0", "R3"],
+                                     rows=[[members[0].id_number, "1", "1"]])
+    assert imported.saved == 0 and "户内成员" in imported.errors[0].message

@@ -56,3 +56,11 @@ def make_family(*, region_code: str, surname: str = "户") -> tuple[Person, list
                     household=head.household, head=False, relation_to_head="子女"),
     ]
     return head, members
+
+
+def make_disabled_person(*, region_code: str, **fields: Any) -> Person:
+    """A disabled person (肢体三级 unless told otherwise): what make_person gives plus a
+    category, so the person counts as 残疾人."""
+    fields.setdefault("category", 4)
+    fields.setdefault("grade", 3)
+    return make_person(region_code=region_code, **fields)
