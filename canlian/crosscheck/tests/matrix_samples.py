@@ -88,11 +88,11 @@ def _questionnaire() -> Any:
 
 
 def _survey_person(actor: User, p: dict[str, User]) -> tuple[Kwargs, Kwargs | None]:
-    from canlian.registry.tests.factories import make_person
+    from canlian.registry.tests.factories import make_disabled_person
 
-    _questionnaire()
-    inside = make_person(region_code=_village(actor, p), name="采集")
-    outside = make_person(region_code=OTHER_VILLAGE, name="外县")
+    _questionnaire()  # the annual update surveys disabled persons (issue 16 §6)
+    inside = make_disabled_person(region_code=_village(actor, p), name="采集")
+    outside = make_disabled_person(region_code=OTHER_VILLAGE, name="外县")
     return {"person_id": inside.pk}, {"person_id": outside.pk}
 
 
