@@ -101,6 +101,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "canlian.core.middleware.SecurityHeadersMiddleware",
+    "canlian.core.middleware.PendingSignInStepMiddleware",
 ]
 
 ROOT_URLCONF = "canlian.urls"

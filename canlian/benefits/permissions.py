@@ -28,8 +28,8 @@ def can_review_step(actor: User, step: str) -> bool:
 
 
 def can_manage_enrolment(actor: User) -> bool:
-    # county_admin: confirming a whole class of cross-check findings (issue #8 §3) stops them.
-    return actor.role in (Role.COUNTY_STAFF, Role.COUNTY_ADMIN)
+    # County staff only: the 系统管理员 handles no business personal data (issue #17 §6).
+    return actor.role == Role.COUNTY_STAFF
 
 
 def can_apply(actor: User) -> bool:

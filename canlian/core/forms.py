@@ -50,6 +50,29 @@ class PasswordChangeForm(DomainErrorFormMixin, forms.Form):
         return data
 
 
+class PasswordResetForm(DomainErrorFormMixin, forms.Form):
+    password = forms.CharField(
+        label="临时密码", strip=False,
+        help_text="至少 8 位，且包含大写字母、小写字母、数字、符号中的至少三类。"
+                  "该账户下次登录时须改为自己的密码。",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password_again = forms.CharField(
+        label="再次输入临时密码", strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("password") and data.get("password") != data.get("password_again"):
+            self.add_error("password_again", "两次输入的密码不一致。")
+        return data
+
+
+class RejectForm(DomainErrorFormMixin, forms.Form):
+    reason = forms.CharField(label="驳回理由", max_length=200)
+
+
 class UserForm(DomainErrorFormMixin, forms.Form):
     username = forms.RegexField(
         label="用户名", max_length=150, regex=r"^[A-Za-z0-9_.-]+$",
@@ -67,7 +90,8 @@ class UserForm(DomainErrorFormMixin, forms.Form):
                                 widget=forms.TextInput(attrs={"autocomplete": "off"}))
     password = forms.CharField(
         label="初始密码", strip=False, required=True,
-        help_text="至少 8 位，且包含大写字母、小写字母、数字、符号中的至少三类。",
+        help_text="至少 8 位，且包含大写字母、小写字母、数字、符号中的至少三类。"
+                  "首次登录时须改为自己的密码。",
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
     is_active = forms.BooleanField(label="账户有效", required=False, initial=True)

@@ -90,6 +90,9 @@ class User(AbstractUser):
     id_number_index = models.CharField(max_length=64, blank=True, default="", db_index=True)
     failed_login_count = models.PositiveSmallIntegerField("连续登录失败次数", default=0)
     locked_until = models.DateTimeField("锁定至", null=True, blank=True)
+    # Set for a new account and after an administrator resets the password: the first
+    # sign-in must choose a new one, so the administrator never knows a working password.
+    must_change_password = models.BooleanField("须修改初始密码", default=False)
     large_text = models.BooleanField("大字模式", default=False)
     high_contrast = models.BooleanField("高对比度模式", default=False)
 
@@ -110,6 +113,60 @@ class User(AbstractUser):
 
     def is_locked(self, now: Any = None) -> bool:
         return self.locked_until is not None and self.locked_until > (now or timezone.now())
+
+
+class AccountRequestQuerySet(JurisdictionQuerySet):
+    jurisdiction_field = "region__code"
+
+
+class AccountRequestKind(models.TextChoices):
+    CREATE = "create", "新建账户"
+    UPDATE = "update", "修改账户"
+    RESET_PASSWORD = "reset_password", "重置密码"
+
+
+class AccountRequestStatus(models.TextChoices):
+    PENDING = "pending", "待批准"
+    APPROVED = "approved", "已批准"
+    REJECTED = "rejected", "已驳回"
+
+
+class AccountRequest(models.Model):
+    """A change to one of the three administrator accounts (系统管理员, 安全管理员, 审计管理员),
+    asked for by the 系统管理员 and applied only when another administrator role approves it
+    (等保 三员分立, issue #17 §6). `data` holds the new values; a password only as its hash."""
+
+    kind = models.CharField("类型", max_length=20, choices=AccountRequestKind.choices)
+    target = models.ForeignKey(User, verbose_name="账户", null=True, blank=True,
+                               on_delete=models.PROTECT, related_name="+")
+    region = models.ForeignKey(Region, verbose_name="管辖区域", on_delete=models.PROTECT,
+                               related_name="+")
+    data = models.JSONField("内容", default=dict)
+    password_hash = models.CharField(max_length=200, blank=True)
+    status = models.CharField("状态", max_length=10, choices=AccountRequestStatus.choices,
+                              default=AccountRequestStatus.PENDING)
+    requested_by = models.ForeignKey(User, verbose_name="申请人", on_delete=models.PROTECT,
+                                     related_name="+")
+    requested_at = models.DateTimeField("申请时间", default=timezone.now)
+    decided_by = models.ForeignKey(User, verbose_name="批准人", null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField("处理时间", null=True, blank=True)
+    reason = models.CharField("驳回理由", max_length=200, blank=True)
+
+    objects = AccountRequestQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "管理员账户变更申请"
+        verbose_name_plural = "管理员账户变更申请"
+        ordering = ["-requested_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.data.get('username', '')}"
+
+    @property
+    def role_label(self) -> str:
+        role = self.data.get("role", "")
+        return str(Role(role).label) if role in Role.values else role
 
 
 class LoginThrottle(models.Model):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from canlian.core.models import User
+from canlian.core.models import AccountRequest, User
 from canlian.core.roles import Role
 
 
@@ -35,3 +35,14 @@ def can_reveal_user_identifiers(actor: User, target: User) -> bool:
 def can_manage_tokens(actor: User, owner: User) -> bool:
     """The 安全管理员 lists and revokes API tokens of accounts in their jurisdiction."""
     return actor.role == Role.SECURITY_ADMIN and in_jurisdiction(actor, owner.region_id)
+
+
+def can_decide_account_request(actor: User, account_request: AccountRequest) -> bool:
+    """等保 三员分立: a change to an administrator account asked for by the 系统管理员 takes
+    effect when another administrator role approves it, never the asker, never its subject."""
+    return (
+        actor.role in (Role.SECURITY_ADMIN, Role.AUDITOR)
+        and in_jurisdiction(actor, account_request.region_id)
+        and actor.pk != account_request.requested_by_id
+        and actor.pk != account_request.target_id
+    )

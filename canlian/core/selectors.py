@@ -12,7 +12,15 @@ from django.http import Http404
 from django.utils import timezone
 
 from canlian.core.managers import jurisdiction_prefix
-from canlian.core.models import ApiToken, AuditAction, AuditEvent, Region, TaskRun, User
+from canlian.core.models import (
+    AccountRequest,
+    ApiToken,
+    AuditAction,
+    AuditEvent,
+    Region,
+    TaskRun,
+    User,
+)
 from canlian.core.roles import Role
 
 
@@ -141,6 +149,23 @@ def api_token_get_for(*, actor: User, token_id: int) -> ApiToken:
         return api_tokens_for(actor=actor).get(pk=token_id)
     except ApiToken.DoesNotExist:
         raise Http404("没有找到该接口令牌。") from None
+
+
+def account_requests_for(*, actor: User) -> QuerySet[AccountRequest]:
+    """Requests for administrator accounts in the actor's jurisdiction: the 系统管理员 who
+    asks and the 安全管理员 and 审计管理员 who approve see them."""
+    if actor.role not in (Role.COUNTY_ADMIN, Role.SECURITY_ADMIN, Role.AUDITOR):
+        return AccountRequest.objects.none()
+    return (AccountRequest.objects.visible_to(actor)
+            .select_related("requested_by", "decided_by", "target", "region")
+            .order_by("-requested_at", "-id"))
+
+
+def account_request_get_for(*, actor: User, request_id: int) -> AccountRequest:
+    try:
+        return account_requests_for(actor=actor).get(pk=request_id)
+    except AccountRequest.DoesNotExist:
+        raise Http404("没有找到该申请。") from None
 
 
 def workbench_for(*, actor: User) -> dict[str, Any]:

@@ -24,6 +24,9 @@ from canlian.core.crypto import blind_index
 from canlian.core.errors import DomainError
 from canlian.core.idnumbers import IdNumberError, normalize_id_number, parse_id_number
 from canlian.core.models import (
+    AccountRequest,
+    AccountRequestKind,
+    AccountRequestStatus,
     ApiToken,
     ApiTokenStatus,
     AuditAction,
@@ -33,13 +36,14 @@ from canlian.core.models import (
     password_fingerprint,
 )
 from canlian.core.permissions import (
+    can_decide_account_request,
     can_manage_tokens,
     can_manage_user,
     can_reveal_user_identifiers,
     can_unlock_user,
     in_jurisdiction,
 )
-from canlian.core.roles import Role
+from canlian.core.roles import ADMIN_ROLES, Role
 
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
 USER_AUDIT_FIELDS = ("username", "name", "role", "region_id", "phone", "id_number", "is_active")
@@ -194,12 +198,12 @@ def user_change_password(
 ) -> None:
     if not actor.check_password(old_password):
         raise DomainError("wrong_password", "原密码不正确。", field="old_password")
-    try:
-        validate_password(new_password, actor)
-    except ValidationError as exc:
-        raise DomainError("weak_password", " ".join(exc.messages), field="new_password") from exc
+    if new_password == old_password:
+        raise DomainError("same_password", "新密码不能与当前密码相同。", field="new_password")
+    _validate_password(new_password, actor, "new_password")
     actor.set_password(new_password)
-    actor.save(update_fields=["password"])
+    actor.must_change_password = False
+    actor.save(update_fields=["password", "must_change_password"])
     audit.audit_record(actor=actor, action=AuditAction.PASSWORD_CHANGE, obj=actor,
                        request=request)
     api_tokens_revoke_for_user(actor=actor, user=actor, reason="修改密码", request=request)
@@ -229,6 +233,18 @@ def _set_identifiers(user: User, phone: str, id_number: str) -> None:
     user.id_number_index = blind_index(id_number) if id_number else ""
 
 
+def _check_username_free(username: str) -> None:
+    if User.objects.filter(username=username).exists():
+        raise DomainError("username_taken", "该用户名已被使用。", field="username")
+
+
+def _validate_password(password: str, user: User, field: str) -> None:
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise DomainError("weak_password", " ".join(exc.messages), field=field) from exc
+
+
 def _check_region(actor: User, region: Region) -> None:
     if not in_jurisdiction(actor, region.code):
         raise DomainError("region", "所选区域不在您的管辖范围内。", field="region")
@@ -249,16 +265,15 @@ def user_create(
 ) -> User:
     if actor.role != Role.COUNTY_ADMIN:
         raise DomainError("forbidden", "只有系统管理员可以新建账户。")
+    if role in ADMIN_ROLES:
+        raise DomainError("needs_approval", NEEDS_APPROVAL, field="role")
     _check_region(actor, region)
-    if User.objects.filter(username=username).exists():
-        raise DomainError("username_taken", "该用户名已被使用。", field="username")
+    _check_username_free(username)
     phone, id_number = _clean_identifiers(phone, id_number)
-    user = User(username=username, name=name, role=role, region=region)
+    user = User(username=username, name=name, role=role, region=region,
+                must_change_password=True)
     _set_identifiers(user, phone, id_number)
-    try:
-        validate_password(password, user)
-    except ValidationError as exc:
-        raise DomainError("weak_password", " ".join(exc.messages), field="password") from exc
+    _validate_password(password, user, "password")
     user.set_password(password)
     user.save()
     audit.audit_record(
@@ -287,6 +302,8 @@ def user_update(
 ) -> User:
     if not can_manage_user(actor, user):
         raise DomainError("forbidden", "您无权修改该账户。")
+    if user.role in ADMIN_ROLES or role in ADMIN_ROLES:
+        raise DomainError("needs_approval", NEEDS_APPROVAL, field="role")
     _check_region(actor, region)
     before = audit.snapshot(user, USER_AUDIT_FIELDS)
     phone, id_number = _clean_identifiers(phone, id_number)
@@ -300,6 +317,180 @@ def user_update(
             changes=changes, request=request,
         )
     return user
+
+
+@transaction.atomic
+def user_reset_password(*, actor: User, user: User, password: str,
+                        request: HttpRequest | None = None) -> None:
+    """The 系统管理员 sets a temporary password; the account must change it at its next
+    sign-in, and its API tokens end. An administrator account's needs an approved request."""
+    if not can_manage_user(actor, user):
+        raise DomainError("forbidden", "您无权重置该账户的密码。")
+    if user.role in ADMIN_ROLES:
+        raise DomainError("needs_approval", NEEDS_APPROVAL)
+    _validate_password(password, user, "password")
+    user.set_password(password)
+    _apply_password_reset(actor=actor, user=user, request=request, summary="系统管理员重置密码")
+
+
+def _apply_password_reset(*, actor: User, user: User, request: HttpRequest | None,
+                          summary: str) -> None:
+    user.must_change_password = True
+    user.locked_until, user.failed_login_count = None, 0
+    user.save(update_fields=["password", "must_change_password", "locked_until",
+                             "failed_login_count"])
+    audit.audit_record(actor=actor, action=AuditAction.PASSWORD_CHANGE, obj=user,
+                       summary=summary, request=request)
+    api_tokens_revoke_for_user(actor=None, user=user, reason="管理员重置密码", request=request)
+
+
+def user_create_on_server(*, username: str, name: str, role: str, region: Region,
+                          password: str) -> User:
+    """An account created by a command on the server (`manage.py add_user`), the one path
+    that needs no second administrator: whoever runs it already controls the server. The
+    first sign-in must change the password; audited as `manage.py`."""
+    with transaction.atomic():
+        _check_username_free(username)
+        user = User(username=username, name=name, role=role, region=region,
+                    must_change_password=True)
+        _validate_password(password, user, "password")
+        user.set_password(password)
+        user.save()
+        audit.audit_record(actor=None, actor_username="manage.py", action=AuditAction.CREATE,
+                           obj=user, summary="服务器命令新建账户",
+                           changes=audit.created(user, USER_AUDIT_FIELDS))
+    return user
+
+
+# ------------------------------------------------ administrator accounts (三员分立)
+
+NEEDS_APPROVAL = (
+    "系统管理员、安全管理员、审计管理员账户的新建、修改和密码重置须提交申请，"
+    "经安全管理员或审计管理员批准后生效。"
+)
+ACCOUNT_REQUEST_FIELDS = ("username", "name", "role", "region_id", "is_active")
+
+
+@transaction.atomic
+def account_request_submit(
+    *,
+    actor: User,
+    kind: str,
+    region: Region,
+    target: User | None = None,
+    username: str = "",
+    name: str = "",
+    role: str = "",
+    is_active: bool = True,
+    password: str = "",
+    request: HttpRequest | None = None,
+) -> AccountRequest:
+    """The 系统管理员 asks for a change to an administrator account (等保 三员分立)."""
+    if actor.role != Role.COUNTY_ADMIN:
+        raise DomainError("forbidden", "只有系统管理员可以提交账户变更申请。")
+    _check_region(actor, region)
+    if kind != AccountRequestKind.CREATE and (target is None or not can_manage_user(actor,
+                                                                                    target)):
+        raise DomainError("forbidden", "您无权修改该账户。")
+    if kind == AccountRequestKind.CREATE:
+        _check_username_free(username)
+        if AccountRequest.objects.filter(status=AccountRequestStatus.PENDING,
+                                         data__username=username).exists():
+            raise DomainError("username_taken", "该用户名已有待批准的新建申请。",
+                              field="username")
+        data = {"username": username, "name": name, "role": role, "region_id": region.code,
+                "is_active": True}
+    else:
+        assert target is not None
+        before = audit.snapshot(target, ACCOUNT_REQUEST_FIELDS)
+        data = {"username": target.username, "name": name or target.name,
+                "role": role or target.role, "region_id": region.code,
+                "is_active": is_active, "before": {k: before[k] for k in ACCOUNT_REQUEST_FIELDS}}
+    password_hash = ""
+    if kind in (AccountRequestKind.CREATE, AccountRequestKind.RESET_PASSWORD):
+        probe = target or User(username=username, name=name, role=role, region=region)
+        _validate_password(password, probe, "password")
+        password_hash = make_password(password)
+    elif {k: data[k] for k in ACCOUNT_REQUEST_FIELDS} == data["before"]:
+        raise DomainError("no_change", "没有修改任何内容。")
+    account_request = AccountRequest.objects.create(
+        kind=kind, target=target, region=region, data=data, password_hash=password_hash,
+        requested_by=actor)
+    audit.audit_record(
+        actor=actor, action=AuditAction.CREATE, obj=account_request,
+        summary=f"提交管理员账户申请：{account_request.get_kind_display()} {data['username']}",
+        changes={k: [None, audit._loggable(k, v)] for k, v in data.items() if k != "before"},
+        request=request,
+    )
+    return account_request
+
+
+def _decidable(actor: User, account_request: AccountRequest) -> AccountRequest:
+    if not can_decide_account_request(actor, account_request):
+        raise DomainError("forbidden", "须由申请人以外的安全管理员或审计管理员批准，且不能批准"
+                                       "涉及本人账户的申请。")
+    locked = AccountRequest.objects.select_for_update().get(pk=account_request.pk)
+    if locked.status != AccountRequestStatus.PENDING:
+        raise DomainError("decided", "该申请已处理，未作改动。")
+    return locked
+
+
+@transaction.atomic
+def account_request_approve(*, actor: User, account_request: AccountRequest,
+                            request: HttpRequest | None = None) -> User:
+    """Another administrator role approves: the change is applied and both are audited."""
+    req = _decidable(actor, account_request)
+    data = req.data
+    by = f"（{req.requested_by.username} 申请，{actor.username} 批准）"
+    if req.kind == AccountRequestKind.CREATE:
+        _check_username_free(data["username"])
+        user = User(username=data["username"], name=data["name"], role=data["role"],
+                    region_id=data["region_id"], password=req.password_hash,
+                    must_change_password=True)
+        user.save()
+        audit.audit_record(actor=actor, action=AuditAction.CREATE, obj=user,
+                           summary=f"新建账户{by}", changes=audit.created(user, USER_AUDIT_FIELDS),
+                           request=request)
+    elif req.kind == AccountRequestKind.UPDATE:
+        user = User.objects.select_for_update().get(pk=req.target_id)
+        before = audit.snapshot(user, USER_AUDIT_FIELDS)
+        user.name, user.role, user.region_id = data["name"], data["role"], data["region_id"]
+        user.is_active = data["is_active"]
+        user.save()
+        audit.audit_record(actor=actor, action=AuditAction.UPDATE, obj=user,
+                           summary=f"修改账户{by}",
+                           changes=audit.diff(before, audit.snapshot(user, USER_AUDIT_FIELDS)),
+                           request=request)
+    else:
+        user = User.objects.select_for_update().get(pk=req.target_id)
+        user.password = req.password_hash
+        _apply_password_reset(actor=actor, user=user, request=request,
+                              summary=f"重置密码{by}")
+    req.status, req.decided_by, req.decided_at = (AccountRequestStatus.APPROVED, actor,
+                                                  timezone.now())
+    req.password_hash = ""  # applied: the request keeps no copy
+    req.save(update_fields=["status", "decided_by", "decided_at", "password_hash"])
+    audit.audit_record(actor=actor, action=AuditAction.UPDATE, obj=req,
+                       summary=f"批准管理员账户申请：{req.get_kind_display()} {data['username']}",
+                       changes={"status": ["pending", "approved"]}, request=request)
+    return user
+
+
+@transaction.atomic
+def account_request_reject(*, actor: User, account_request: AccountRequest, reason: str,
+                           request: HttpRequest | None = None) -> None:
+    if not reason.strip():
+        raise DomainError("reason", "请填写驳回理由。", field="reason")
+    req = _decidable(actor, account_request)
+    req.status, req.decided_by, req.decided_at = (AccountRequestStatus.REJECTED, actor,
+                                                  timezone.now())
+    req.reason, req.password_hash = reason.strip()[:200], ""
+    req.save(update_fields=["status", "decided_by", "decided_at", "reason", "password_hash"])
+    audit.audit_record(actor=actor, action=AuditAction.UPDATE, obj=req,
+                       summary=f"驳回管理员账户申请：{req.get_kind_display()} "
+                               f"{req.data.get('username', '')}",
+                       changes={"status": ["pending", "rejected"], "reason": req.reason},
+                       request=request)
 
 
 @transaction.atomic
@@ -424,7 +615,7 @@ def api_token_authenticate(raw: str) -> User | None:
     token = ApiToken.objects.select_related("user__region").filter(prefix=parts[1]).first()
     if token is None or not secrets.compare_digest(token.secret_hash, _hash_secret(parts[2])):
         return None
-    if token.status() != ApiTokenStatus.VALID:
+    if token.status() != ApiTokenStatus.VALID or token.user.must_change_password:
         return None
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
     return token.user

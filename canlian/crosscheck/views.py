@@ -19,6 +19,7 @@ from canlian.crosscheck import datasets, jobs, selectors, services
 from canlian.crosscheck.forms import DecisionForm, FindingFilterForm, ListImportForm
 from canlian.crosscheck.models import FindingKind, FindingStatus
 from canlian.crosscheck.permissions import (
+    CONFIRM_CLASS_ROLES,
     CONFIRM_ROLES,
     DATASET_ROLES,
     EXPORT_ROLES,
@@ -105,7 +106,7 @@ def finding_export(request: HttpRequest) -> HttpResponse:
     return redirect("core:task_progress", task_id=run.pk)
 
 
-@roles_required(Role.COUNTY_ADMIN)
+@roles_required(CONFIRM_CLASS_ROLES)
 @require_POST
 def confirm_class(request: HttpRequest) -> HttpResponse:
     kind = request.POST.get("kind", "")

@@ -65,6 +65,19 @@ def _token_in_township(actor: User, p: dict[str, User]) -> tuple[Kwargs, Kwargs 
     return {"token_id": token(p["village_liaison"])}, {"token_id": token(p["other_county_admin"])}
 
 
+def _account_request(actor: User, p: dict[str, User]) -> tuple[Kwargs, Kwargs | None]:
+    from canlian.core.models import AccountRequest
+
+    def pending(admin: User) -> int:
+        return AccountRequest.objects.create(
+            kind="create", region=admin.region, requested_by=admin,
+            data={"username": f"n{uuid.uuid4().hex[:8]}", "name": "新", "role": "auditor",
+                  "region_id": admin.region_id, "is_active": True}).pk
+
+    return ({"request_id": pending(p["county_admin"])},
+            {"request_id": pending(p["other_county_admin"])})
+
+
 def _module(actor: User, p: dict[str, User]) -> tuple[Kwargs, Kwargs | None]:
     mine = {m.key for m in modules_for(actor.role)}
     others = [m.key for m in MODULES if m.key not in mine]
@@ -80,6 +93,9 @@ SAMPLES: dict[str, Sample] = {
     ),
     "core:user_unlock": _user_in_township,
     "core:token_revoke": _token_in_township,
+    "core:user_password_reset": _user_in_township,
+    "core:account_request_approve": _account_request,
+    "core:account_request_reject": _account_request,
     "core:task_progress": _own_task,
     "core:task_download": _own_finished_task,
     "core:module": _module,

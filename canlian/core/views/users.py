@@ -6,17 +6,18 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from canlian.core import selectors, services
 from canlian.core.access import roles_required
 from canlian.core.errors import DomainError
-from canlian.core.forms import UserFilterForm, UserForm
+from canlian.core.forms import PasswordResetForm, RejectForm, UserFilterForm, UserForm
 from canlian.core.idnumbers import mask_id_number, mask_phone
-from canlian.core.models import ApiTokenStatus, Region
-from canlian.core.permissions import can_reveal_user_identifiers
+from canlian.core.models import AccountRequestKind, ApiTokenStatus, Region
+from canlian.core.permissions import can_decide_account_request, can_reveal_user_identifiers
 from canlian.core.reveal import reveal_remember, reveal_take
-from canlian.core.roles import Role
+from canlian.core.roles import ADMIN_ROLES, Role
 from canlian.core.views.paging import paginate
 
 PAGE_SIZE = 50
@@ -43,16 +44,27 @@ def user_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            user = services.user_create(
-                actor=request.user, username=data["username"], name=data["name"],
-                role=data["role"], region=_region(request, data["region"]),
-                password=data["password"], phone=data["phone"], id_number=data["id_number"],
-                request=request,
-            )
+            if data["role"] in ADMIN_ROLES:  # 三员分立: another administrator approves
+                services.account_request_submit(
+                    actor=request.user, kind=AccountRequestKind.CREATE,
+                    region=_region(request, data["region"]), username=data["username"],
+                    name=data["name"], role=data["role"], password=data["password"],
+                    request=request)
+            else:
+                user = services.user_create(
+                    actor=request.user, username=data["username"], name=data["name"],
+                    role=data["role"], region=_region(request, data["region"]),
+                    password=data["password"], phone=data["phone"],
+                    id_number=data["id_number"], request=request,
+                )
         except DomainError as error:
             form.add_domain_error(error)
         else:
-            messages.success(request, f"账户 {user.username} 已创建。")
+            if data["role"] in ADMIN_ROLES:
+                messages.success(request, f"新建账户 {data['username']} 的申请已提交，"
+                                          f"经安全管理员或审计管理员批准后生效。")
+                return redirect("core:account_request_list")
+            messages.success(request, f"账户 {user.username} 已创建，首次登录时须修改密码。")
             return redirect("core:user_detail", user_id=user.pk)
     return render(request, "core/user_form.html", {"form": form, "title": "新建账户"})
 
@@ -83,19 +95,104 @@ def user_edit(request: HttpRequest, user_id: int) -> HttpResponse:
                     region_choices=selectors.region_choices_for(actor=request.user))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        needs_approval = target.role in ADMIN_ROLES or data["role"] in ADMIN_ROLES
         try:
-            services.user_update(
-                actor=request.user, user=target, name=data["name"], role=data["role"],
-                region=_region(request, data["region"]), is_active=data["is_active"],
-                phone=data["phone"], id_number=data["id_number"], request=request,
-            )
+            if needs_approval:  # 三员分立: another administrator approves
+                services.account_request_submit(
+                    actor=request.user, kind=AccountRequestKind.UPDATE, target=target,
+                    region=_region(request, data["region"]), name=data["name"],
+                    role=data["role"], is_active=data["is_active"], request=request)
+            else:
+                services.user_update(
+                    actor=request.user, user=target, name=data["name"], role=data["role"],
+                    region=_region(request, data["region"]), is_active=data["is_active"],
+                    phone=data["phone"], id_number=data["id_number"], request=request,
+                )
         except DomainError as error:
             form.add_domain_error(error)
         else:
+            if needs_approval:
+                messages.success(request, "修改申请已提交，经安全管理员或审计管理员批准后生效。")
+                return redirect("core:account_request_list")
             messages.success(request, "账户已保存。")
             return redirect("core:user_detail", user_id=target.pk)
     return render(request, "core/user_form.html",
                   {"form": form, "title": f"修改账户：{target.username}", "target": target})
+
+
+@roles_required(Role.COUNTY_ADMIN)
+@sensitive_post_parameters()
+def user_password_reset(request: HttpRequest, user_id: int) -> HttpResponse:
+    target = selectors.user_get_for(actor=request.user, user_id=user_id)
+    form = PasswordResetForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if target.role in ADMIN_ROLES:
+                services.account_request_submit(
+                    actor=request.user, kind=AccountRequestKind.RESET_PASSWORD, target=target,
+                    region=target.region, password=form.cleaned_data["password"],
+                    request=request)
+            else:
+                services.user_reset_password(actor=request.user, user=target,
+                                             password=form.cleaned_data["password"],
+                                             request=request)
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            if target.role in ADMIN_ROLES:
+                messages.success(request, "重置密码的申请已提交，"
+                                          "经安全管理员或审计管理员批准后生效。")
+                return redirect("core:account_request_list")
+            messages.success(request,
+                             f"账户 {target.username} 的密码已重置，下次登录时须修改。")
+            return redirect("core:user_detail", user_id=target.pk)
+    return render(request, "core/user_form.html",
+                  {"form": form, "title": f"重置密码：{target.username}", "target": target})
+
+
+ACCOUNT_REQUEST_ROLES = (Role.COUNTY_ADMIN, Role.SECURITY_ADMIN, Role.AUDITOR)
+
+
+@roles_required(ACCOUNT_REQUEST_ROLES)
+def account_request_list(request: HttpRequest) -> HttpResponse:
+    page = paginate(request, selectors.account_requests_for(actor=request.user), PAGE_SIZE)
+    rows = [(r, can_decide_account_request(request.user, r)) for r in page["page"]]
+    return render(request, "core/account_requests.html",
+                  {"rows": rows, "reject_form": RejectForm(), **page})
+
+
+@roles_required(Role.SECURITY_ADMIN, Role.AUDITOR)
+@require_POST
+def account_request_approve(request: HttpRequest, request_id: int) -> HttpResponse:
+    account_request = selectors.account_request_get_for(actor=request.user,
+                                                        request_id=request_id)
+    try:
+        user = services.account_request_approve(actor=request.user,
+                                                account_request=account_request,
+                                                request=request)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"已批准，账户 {user.username} 的变更已生效。")
+    return redirect("core:account_request_list")
+
+
+@roles_required(Role.SECURITY_ADMIN, Role.AUDITOR)
+@require_POST
+def account_request_reject(request: HttpRequest, request_id: int) -> HttpResponse:
+    account_request = selectors.account_request_get_for(actor=request.user,
+                                                        request_id=request_id)
+    form = RejectForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise DomainError("reason", "请填写驳回理由。")
+        services.account_request_reject(actor=request.user, account_request=account_request,
+                                        reason=form.cleaned_data["reason"], request=request)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "已驳回该申请。")
+    return redirect("core:account_request_list")
 
 
 @roles_required(Role.COUNTY_ADMIN)

@@ -140,15 +140,17 @@ def test_confirm_tekun_stops_the_subsidy_from_its_start(
     assert care.status == EnrolmentStatus.TERMINATED and care.end_month == date(2026, 1, 1)
 
 
-def test_only_county_admin_confirms_a_class_and_only_exact_matches(
+def test_only_county_staff_confirm_a_class_and_only_exact_matches(
         personas: dict[str, User], regions: dict[str, str]) -> None:
+    """Issue #8 §3; issue #17 §6: the 系统管理员 handles no business personal data."""
     exact = make_person(region_code=regions["village_a"], name="王五")
     renamed = make_person(region_code=regions["village_a"], name="李四")
     import_list(personas["county_staff"], "deaths", [
         ["王五", exact.id_number, "2026-01-15", ""], ["李思", renamed.id_number, "2026-01-20", ""]])
-    with pytest.raises(DomainError):
-        findings_confirm_class(actor=personas["county_staff"], kind=FindingKind.DECEASED_ALIVE)
-    outcome = findings_confirm_class(actor=personas["county_admin"],
+    for role in ("county_admin", "township_staff"):
+        with pytest.raises(DomainError):
+            findings_confirm_class(actor=personas[role], kind=FindingKind.DECEASED_ALIVE)
+    outcome = findings_confirm_class(actor=personas["county_staff"],
                                      kind=FindingKind.DECEASED_ALIVE)
     assert outcome.confirmed == 1 and outcome.failed == []
     assert Person.objects.get(pk=exact.pk).living_status == "deceased"

@@ -223,11 +223,12 @@ def test_candidate_accept_matches_the_row_and_reject_closes_it(
 
 
 def test_another_countys_candidate_is_404(personas: dict[str, User], regions: dict[str, str],
-                                          login: Callable[[User], Client]) -> None:
+                                          login: Callable[[User], Client],
+                                          make_user: Callable[..., User]) -> None:
     person = make_person(region_code=regions["village_a"], name="王五")
     import_list(personas["county_staff"], "deaths",
                 [["王五", mistype(person.id_number, 12), "2026-01-15", ""]])
     candidate = MatchCandidate.objects.get()
-    client = login(personas["other_county_admin"])
+    client = login(make_user("county_staff", regions["other_county"], username="hy_staff"))
     assert client.post(f"/api/v1/crosscheck/candidates/{candidate.pk}/accept").status_code == 404
     assert MatchCandidate.objects.get().status == CandidateStatus.OPEN

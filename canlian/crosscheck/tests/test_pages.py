@@ -131,19 +131,20 @@ def test_export_is_masked_and_audited(personas: dict[str, User], regions: dict[s
                                      object_type="crosscheck.finding").count() == 1
 
 
-def test_county_admin_confirms_a_class_from_the_overview(
+def test_county_staff_confirm_a_class_from_the_overview(
         personas: dict[str, User], regions: dict[str, str], client: Client,
         django_capture_on_commit_callbacks: Any) -> None:
     _deaths(personas["county_staff"], regions["village_a"], 3)
-    client.force_login(personas["county_admin"])
+    client.force_login(personas["county_admin"])  # 等保 三员分立 (issue #17 §6)
+    assert client.get(reverse("crosscheck:overview")).status_code == 403
+    assert client.post(reverse("crosscheck:confirm_class"),
+                       {"kind": "deceased_alive"}).status_code == 403
+    client.force_login(personas["county_staff"])
     assert client.get(reverse("crosscheck:overview")).context["can_confirm_class"]
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("crosscheck:confirm_class"), {"kind": "deceased_alive"})
     assert TaskRun.objects.get(kind="crosscheck_confirm_class").message == "已批量确认 3 条。"
     assert Person.objects.filter(living_status="deceased").count() == 3
-    client.force_login(personas["county_staff"])
-    assert client.post(reverse("crosscheck:confirm_class"),
-                       {"kind": "deceased_alive"}).status_code == 403
 
 
 def test_outreach_finding_of_someone_not_in_the_registry_shows_masked(
