@@ -53,9 +53,9 @@ from canlian.appraisals.rules import KpiInputs, Quarter, schedule_periods
 from canlian.cases import due
 from canlian.cases.models import Case as CaseRecord
 from canlian.cases.models import CaseStatus, Visit
-from canlian.core.models import Region, RegionLevel, User
+from canlian.core.models import Region, User
 from canlian.core.roles import Role
-from canlian.organizations.models import Post, PostHolding, UnitKind
+from canlian.organizations.selectors import liaison_holdings
 from canlian.registry.models import ChangeStatus, LivingStatus, Person, PersonChangeRequest
 
 
@@ -76,11 +76,12 @@ def _moment(day: date) -> datetime:
 
 
 def roster(county: Region, quarter: Quarter) -> list[Officer]:
-    """The officers appraised for the quarter, by village then name (two queries)."""
-    holdings = (PostHolding.objects
-                .filter(post=Post.LIAISON_OFFICER, unit__kind=UnitKind.VILLAGE_ASSOCIATION,
-                        unit__region__code__startswith=county.prefix)
-                .overlapping(quarter.start, quarter.end)
+    """The officers appraised for the quarter, by village then name (one query): whoever held
+    a village's 专职委员 post during the quarter (organizations.liaison_holdings, the one source
+    of who serves a village, issue #16 §12). A liaison account counts through the member it is
+    linked to; an account with no recorded post is not an officer of any village."""
+    holdings = (liaison_holdings(start=quarter.start, end=quarter.end)
+                .filter(unit__region__code__startswith=county.prefix)
                 .select_related("member", "unit")
                 .order_by("started_on", "pk"))
     by_member: dict[int, Officer] = {}
@@ -88,14 +89,7 @@ def roster(county: Region, quarter: Quarter) -> list[Officer]:
         member = holding.member
         by_member[member.pk] = Officer(region_id=holding.unit.region_id, name=member.name,
                                        member_id=member.pk, user_id=member.user_id)
-    linked = {o.user_id for o in by_member.values() if o.user_id}
-    accounts = [
-        Officer(region_id=user.region_id, name=user.name, member_id=None, user_id=user.pk)
-        for user in User.objects.filter(role=Role.VILLAGE_LIAISON, is_active=True,
-                                        region__code__startswith=county.prefix,
-                                        region__level=RegionLevel.VILLAGE).order_by("pk")
-        if user.pk not in linked]
-    return sorted([*by_member.values(), *accounts],
+    return sorted(by_member.values(),
                   key=lambda o: (o.region_id, o.name, o.member_id or 0, o.user_id or 0))
 
 

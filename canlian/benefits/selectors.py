@@ -26,7 +26,7 @@ from canlian.benefits.models import (
 )
 from canlian.core.managers import jurisdiction_prefix
 from canlian.core.models import User
-from canlian.core.roles import Role
+from canlian.organizations.selectors import LiaisonOfficer, liaison_officers_by_village
 from canlian.registry.models import Person
 
 
@@ -104,13 +104,10 @@ def gap_counts_for(*, actor: User, run: EligibilityRun) -> dict[tuple[int, str],
     return {(r["policy_id"], r["kind"]): r["n"] for r in rows}
 
 
-def liaisons_for_villages(codes: set[str]) -> dict[str, list[User]]:
-    """Who to contact in each village: its active liaison officers (one query)."""
-    found: dict[str, list[User]] = {}
-    for user in User.objects.filter(role=Role.VILLAGE_LIAISON, is_active=True,
-                                    region_id__in=codes).order_by("name"):
-        found.setdefault(user.region_id, []).append(user)
-    return found
+def liaisons_for_villages(codes: set[str]) -> dict[str, list[LiaisonOfficer]]:
+    """Who to contact in each village: its 专职委员 of 组织体系 today, the one source of who
+    serves a village (issue #16 §12; one query)."""
+    return liaison_officers_by_village(region_codes=codes)
 
 
 def enrolments_for(*, actor: User, status: str = "", policy: str = "", step: str = "",

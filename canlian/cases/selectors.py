@@ -28,6 +28,7 @@ from canlian.core.managers import jurisdiction_prefix
 from canlian.core.models import Region, RegionLevel, User
 from canlian.core.roles import Role
 from canlian.organizations.models import OrgUnit
+from canlian.organizations.selectors import liaison_officers_by_village
 from canlian.registry.models import Person
 from canlian.registry.selectors import search_condition
 
@@ -167,10 +168,9 @@ def due_by_village(*, actor: User, today: date | None = None) -> list[dict[str, 
     for code, state, n in due.due_counts(_scoped_persons(actor), plan, by_region=True):
         by_village[code][state] = n
     regions = Region.objects.in_bulk(list(by_village)) if by_village else {}
-    officers: dict[str, list[str]] = defaultdict(list)
-    for user in User.objects.filter(role=Role.VILLAGE_LIAISON, is_active=True,
-                                    region_id__in=list(by_village)).order_by("name"):
-        officers[user.region_id].append(user.name)
+    # Who serves each village: the 专职委员 posts of 组织体系, the one source (issue #16 §12).
+    officers = {code: [o.name for o in found] for code, found in
+                liaison_officers_by_village(region_codes=by_village, on=today).items()}
     result = []
     for code in sorted(by_village):
         counts = by_village[code]

@@ -8,6 +8,7 @@ village or per person.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -55,6 +56,44 @@ def _prefix(actor: User) -> str:
 
 def county_code_of(actor: User) -> str:
     return actor.region_id[:6] + "000000"
+
+
+# ---------------------------------------------------------------- who serves a village
+
+@dataclass(frozen=True)
+class LiaisonOfficer:
+    region_id: str  # the village
+    name: str
+    member_id: int
+    user_id: int | None  # the officer's system account, when linked (Member.user)
+
+
+def liaison_holdings(*, start: date, end: date | None = None) -> QuerySet[PostHolding]:
+    """The one definition of who serves a village as its 专职委员 (issue #16 §12): a term of the
+    专职委员 post of the village's association (组织体系) covering [start, end] (one day when
+    `end` is None). A village_liaison account serves a village only through the member it is
+    linked to; the due lists, the gap lists, the appraisal and the coverage all read this."""
+    return (PostHolding.objects
+            .filter(post=Post.LIAISON_OFFICER, unit__kind=UnitKind.VILLAGE_ASSOCIATION)
+            .overlapping(start, start if end is None else end))
+
+
+def liaison_officers_by_village(*, region_codes: Iterable[str] | None = None,
+                                prefix: str = "", on: date | None = None
+                                ) -> dict[str, list[LiaisonOfficer]]:
+    """The 专职委员 of each village on a day, by name (one query): of the villages listed, or of
+    every village under `prefix`."""
+    holdings = liaison_holdings(start=on or timezone.localdate())
+    if region_codes is not None:
+        holdings = holdings.filter(unit__region_id__in=list(region_codes))
+    else:
+        holdings = holdings.filter(unit__region__code__startswith=prefix)
+    found: dict[str, dict[int, LiaisonOfficer]] = defaultdict(dict)
+    for region_id, member_id, name, user_id in holdings.order_by("member__name", "pk") \
+            .values_list("unit__region_id", "member_id", "member__name", "member__user_id"):
+        found[region_id][member_id] = LiaisonOfficer(region_id=region_id, name=name,
+                                                     member_id=member_id, user_id=user_id)
+    return {code: list(officers.values()) for code, officers in found.items()}
 
 
 # ---------------------------------------------------------------- units, members, holdings

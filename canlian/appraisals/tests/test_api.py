@@ -20,6 +20,7 @@ def quarter(personas: dict[str, User], regions: dict[str, str]) -> object:
     staff, liaison = personas["county_staff"], personas["village_liaison"]
     h.scheme(staff)
     h.officer(regions["village_a"], liaison.name, user=liaison)
+    h.officer(regions["village_b"], personas["liaison_b"].name, user=personas["liaison_b"])
     h.visit(h.person(regions["village_a"]), liaison, date(2026, 2, 1))
     return h.compute(staff)
 

@@ -123,18 +123,21 @@ def test_officer_without_account_is_scored_on_the_village_and_gets_no_registry_p
                             "registry": "0.00"}
 
 
-def test_roster_is_current_post_holders_plus_unlinked_liaison_accounts(
-        personas: dict[str, User], quarter_data: dict[str, Any]) -> None:
-    inactive = User.objects.create(username="gone", name="已离职", role="village_liaison",
-                                   region=personas["liaison_b"].region, is_active=False)
+def test_roster_is_the_village_liaison_posts_an_account_counts_through_its_post(
+        personas: dict[str, User], quarter_data: dict[str, Any], regions: dict[str, str]) -> None:
+    """Issue #16 §12: one source of who serves a village, the 专职委员 posts of 组织体系 (as the
+    due lists and the gap lists read it): a liaison account with no recorded post is not
+    appraised as anybody's officer; once its member holds the post, it is."""
     quarter = h.compute(personas["county_staff"])
     names = sorted(quarter.results.values_list("name", flat=True))
-    # The term that ended in 2025 and the inactive account are not appraised; liaison_b has an
-    # account but no recorded post, and is appraised on village B (no persons, no cases).
-    assert names == sorted(["杨秀英", "刘国华", personas["liaison_b"].name])
-    assert inactive.name not in names
+    # The term that ended in 2025 is not appraised, nor liaison_b's account without a post.
+    assert names == sorted(["杨秀英", "刘国华"])
+    assert quarter.officer_count == 2
+    h.officer(regions["village_b"], personas["liaison_b"].name, user=personas["liaison_b"])
+    quarter = h.compute(personas["county_staff"])
     b = _result(quarter=quarter, user=personas["liaison_b"])
-    assert b.member_id is None and b.score == Decimal("65.00")
+    assert b.member_id is not None and b.region_id == regions["village_b"]
+    assert b.score == Decimal("65.00")  # village B: no persons, no cases
     assert quarter.officer_count == 3
 
 

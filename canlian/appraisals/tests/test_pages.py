@@ -33,6 +33,7 @@ def county(personas: dict[str, User], regions: dict[str, str]) -> dict[str, User
     h.scheme(staff)
     h.officer(regions["village_a"], liaison.name, user=liaison)
     h.officer(regions["village_a2"], "刘国华")
+    h.officer(regions["village_b"], personas["liaison_b"].name, user=personas["liaison_b"])
     h.visit(h.person(regions["village_a"]), liaison, date(2026, 2, 1))
     return personas
 

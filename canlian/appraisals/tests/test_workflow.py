@@ -24,12 +24,13 @@ MANUAL = {"政策宣传与需求收集": "10", "工作纪律与台账资料": "1
 @pytest.fixture
 def county(personas: dict[str, User], regions: dict[str, str]) -> dict[str, User]:
     """One scheme; liaison_a a post holder of village A with one person, visited in Q1
-    (KPIs 30 + 20 + 15 (no case due) + 0 (no registry update) = 65); liaison_b an account in
-    village B (nobody due, no case: 65 as well)."""
+    (KPIs 30 + 20 + 15 (no case due) + 0 (no registry update) = 65); liaison_b the post holder
+    of village B with an account (nobody due, no case: 65 as well)."""
     staff, liaison = personas["county_staff"], personas["village_liaison"]
     h.scheme(staff)
     h.officer(regions["village_a"], liaison.name, user=liaison)
     h.visit(h.person(regions["village_a"]), liaison, date(2026, 2, 1))
+    h.officer(regions["village_b"], personas["liaison_b"].name, user=personas["liaison_b"])
     return personas
 
 

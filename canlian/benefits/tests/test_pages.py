@@ -24,6 +24,7 @@ from canlian.benefits.models import (
 )
 from canlian.benefits.tests.helpers import enrol, holder, load_catalog
 from canlian.core.models import AuditEvent, TaskRun, User
+from canlian.organizations.tests.factories import make_liaison_officer
 
 pytestmark = pytest.mark.usefixtures("catalog")
 NOW = "2026-03-15 10:00:00+08:00"
@@ -84,6 +85,7 @@ def test_eligibility_run_page_lists_to_enrol_with_township_and_liaison(
     personas: dict[str, User], regions: dict[str, str], django_capture_on_commit_callbacks: Any
 ) -> None:
     person = holder(regions["village_a"], name="待纳入甲", grade=1, care=True)
+    make_liaison_officer(region_code=regions["village_a"], user=personas["village_liaison"])
     staff = _client(personas["county_staff"])
     with django_capture_on_commit_callbacks(execute=True):
         response = staff.post(reverse("benefits:run_list"), {"month": "2026-03"})
@@ -112,6 +114,7 @@ def test_gap_list_exports_masked_with_the_liaison_and_is_audited(
     from openpyxl import load_workbook
 
     person = holder(regions["village_a"], name="待纳入乙", grade=1, care=True)
+    make_liaison_officer(region_code=regions["village_a"], user=personas["village_liaison"])
     holder(regions["village_b"], name="别乡丙", grade=1, care=True)
     staff = _client(personas["county_staff"])
     with django_capture_on_commit_callbacks(execute=True):

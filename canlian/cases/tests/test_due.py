@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from django.test import Client
+from django.urls import reverse
 
 from canlian.cases import selectors
 from canlian.cases.due import DueState
@@ -123,6 +125,9 @@ def test_each_liaison_sees_only_their_own_villages_list(
 
 def test_township_sees_every_village_officers_list_as_counts(
         personas: dict[str, User], regions: dict[str, str]) -> None:
+    from canlian.organizations.tests.factories import make_liaison_officer
+
+    make_liaison_officer(region_code=regions["village_a"], user=personas["village_liaison"])
     with on(date(2025, 1, 6)):
         for _ in range(3):
             disabled(regions["village_a"])
@@ -151,3 +156,31 @@ def test_visits_are_due_to_disabled_persons_not_to_their_household_members(
         assert village["total"] == 1
         [todo] = [t for t in cases_todos(liaison) if t.label == "应走访的残疾人"]
         assert todo.count == 1
+
+
+def test_due_list_names_the_village_liaison_posts_of_the_organisation_system(
+        personas: dict[str, User], regions: dict[str, str], client: Client) -> None:
+    """Issue #16 §12: 走访待办 said 专职委员 未配备 for villages whose 专职委员 组织体系 lists,
+    because it read user accounts. Who serves a village is one source, the 专职委员 posts: a
+    post holder without an account is named, a liaison account counts only through the member
+    it is linked to, an ended term does not count; the gap list's contacts read the same."""
+    from canlian.benefits.selectors import liaisons_for_villages
+    from canlian.organizations.tests.factories import make_liaison_officer as officer
+
+    for village in ("village_a", "village_a2"):
+        disabled(regions[village])
+    officer(region_code=regions["village_a"], name="杨秀英", user=personas["village_liaison"])
+    officer(region_code=regions["village_a2"], name="刘国华")  # no system account
+    officer(region_code=regions["village_a2"], name="王前任", started_on=date(2020, 1, 1),
+            ended_on=date(2025, 12, 31))
+    client.force_login(personas["township_staff"])
+    page = client.get(reverse("cases:due_list")).content.decode()
+    rows = {name: page.split(f'<th scope="row">{name}</th><td>', 1)[1].split("</td>", 1)[0]
+            for name in (Region.objects.get(code=regions["village_a"]).name,
+                         Region.objects.get(code=regions["village_a2"]).name)}
+    assert list(rows.values()) == ["杨秀英", "刘国华"]
+    assert "未配备" not in page and personas["village_liaison"].name not in page
+    contacts = liaisons_for_villages({regions["village_a"], regions["village_a2"]})
+    assert {code: [o.name for o in found] for code, found in contacts.items()} == {
+        regions["village_a"]: ["杨秀英"], regions["village_a2"]: ["刘国华"]}
+    assert contacts[regions["village_a"]][0].user_id == personas["village_liaison"].pk

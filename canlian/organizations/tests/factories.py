@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from canlian.core.crypto import blind_index
-from canlian.organizations.models import Member, OrgUnit, PostHolding, UnitKind
+from canlian.organizations.models import Member, OrgUnit, Post, PostHolding, UnitKind
 
 _phones = itertools.count(13900000000)
 
@@ -30,6 +30,22 @@ def make_holding(*, unit: OrgUnit, member: Member, post: str,
                  ) -> PostHolding:
     return PostHolding.objects.create(unit=unit, member=member, post=post,
                                       started_on=started_on, ended_on=ended_on)
+
+
+def make_liaison_officer(*, region_code: str, name: str = "", user: Any = None,
+                         started_on: date = date(2024, 1, 1), ended_on: date | None = None
+                         ) -> Member:
+    """A 专职委员 of the village's association (made on first use), linked to a system account
+    when given one: who serves a village (organizations.selectors.liaison_holdings)."""
+    unit = (OrgUnit.objects.filter(kind=UnitKind.VILLAGE_ASSOCIATION, region_id=region_code)
+            .first() or make_unit(region_code=region_code))
+    member = make_member(region_code=region_code, name=name or (user.name if user else "张三"))
+    if user is not None:
+        member.user = user
+        member.save(update_fields=["user"])
+    make_holding(unit=unit, member=member, post=Post.LIAISON_OFFICER, started_on=started_on,
+                 ended_on=ended_on)
+    return member
 
 
 _sequence = itertools.count(1)
