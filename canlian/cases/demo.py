@@ -45,6 +45,7 @@ from canlian.core import audit
 from canlian.core.models import AuditAction, Region, User
 from canlian.core.roles import Role
 from canlian.organizations.models import OrgUnit
+from canlian.organizations.selectors import liaison_holdings
 from canlian.registry.models import LivingStatus, Person
 
 COUNTY_CODE = "520322000000"
@@ -83,24 +84,24 @@ def seed_demo(*, persons: int, stdout: TextIO) -> None:
 
 
 def _officers(county: Region) -> dict[str, User]:
-    """Who visits each village: its liaison account, else the township's, else the county's."""
-    users = list(User.objects.filter(region__code__startswith=county.prefix, is_active=True,
-                                     role__in=[Role.VILLAGE_LIAISON, Role.TOWNSHIP_STAFF,
-                                               Role.COUNTY_STAFF]))
-    by_region = {u.region_id: u for u in sorted(users, key=lambda u: u.role != "village_liaison")}
-    county_user = next((u for u in users if u.role == Role.COUNTY_STAFF), None)
-    villages = Region.objects.filter(code__startswith=county.prefix, level="village")
-    found = {}
-    for code in villages.values_list("code", flat=True):
-        officer = (by_region.get(code) or by_region.get(code[:9].ljust(12, "0")) or county_user)
-        if officer is not None:
-            found[code] = officer
-    return found
+    """Who visits each village: its 专职委员 in office (organizations' one definition,
+    liaison_holdings), by their account. A village without one has no visits: its
+    persons wait on the due list, as they would."""
+    holdings = (liaison_holdings(start=timezone.localdate())
+                .filter(unit__is_active=True, unit__region__code__startswith=county.prefix,
+                        member__user__is_active=True)
+                .select_related("member__user", "unit").order_by("started_on", "pk"))
+    return {h.unit.region_id: h.member.user for h in holdings if h.member.user is not None}
 
 
 def _at(day: date, rng: random.Random) -> datetime:
-    return datetime.combine(day, time(rng.randint(8, 17), rng.randint(0, 59)),
-                            tzinfo=timezone.get_current_timezone())
+    """A time in office hours on `day`, never after now (nothing is dated in the future)."""
+    return _past(datetime.combine(day, time(rng.randint(8, 17), rng.randint(0, 59)),
+                                  tzinfo=timezone.get_current_timezone()))
+
+
+def _past(moment: datetime) -> datetime:
+    return min(moment, timezone.now())
 
 
 def census_window(today: date) -> tuple[date, date]:
@@ -114,7 +115,7 @@ def census_window(today: date) -> tuple[date, date]:
 
 def _build(county: Region, today: date) -> dict[str, int]:
     rng = random.Random(7)
-    staff = User.objects.filter(role=Role.COUNTY_STAFF, region=county).first()
+    staff = User.objects.filter(role=Role.COUNTY_STAFF, region=county).order_by("pk").first()
     officers = _officers(county)
     if staff is None or not officers:
         return {"visits": 0, "needs": 0, "cases": 0}
@@ -242,7 +243,7 @@ def _case(source: str, kind: str, region_id: str, by: User, day: date, today: da
         return case
     if status == CaseStatus.RETURNED:
         case.return_reason = "不属于本单位职责，已告知向相关部门反映。"
-        case.closed_at = registered + timedelta(days=2)
+        case.closed_at = _past(registered + timedelta(days=2))
         return case
     accepted_on = min(day + timedelta(days=rng.randint(0, 3)), today)
     case.accepted_at = _at(accepted_on, rng)
@@ -256,7 +257,8 @@ def _case(source: str, kind: str, region_id: str, by: User, day: date, today: da
     if status == CaseStatus.CONFIRMED:
         case.satisfaction = rng.choices([Satisfaction.SATISFIED, Satisfaction.BASICALLY],
                                          [85, 15])[0]
-        case.rated_at = case.closed_at = case.concluded_at + timedelta(days=rng.randint(1, 7))
+        case.rated_at = case.closed_at = _past(
+            case.concluded_at + timedelta(days=rng.randint(1, 7)))
     return case
 
 
@@ -273,7 +275,7 @@ def _events(case: Case) -> list[CaseEvent]:
                       case.accepted_at, ""))
         if case.status != CaseStatus.ACCEPTED:
             steps.append((CaseAction.START, CaseStatus.ACCEPTED, CaseStatus.IN_PROGRESS,
-                          case.accepted_at + timedelta(hours=1), ""))
+                          _past(case.accepted_at + timedelta(hours=1)), ""))
     if case.concluded_at:
         steps.append((CaseAction.CONCLUDE, CaseStatus.IN_PROGRESS, CaseStatus.CONCLUDED,
                       case.concluded_at, case.reply))

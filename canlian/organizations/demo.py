@@ -7,23 +7,28 @@ liaison officer or a chair, one township without its 专职委员), plus the cou
 its executive council, presidium, congress, departments and the five special associations;
 the congress and presidium are composed so that some seed-004 rules pass and some do not.
 The demo accounts of the village liaison officers and township staff are linked to their
-members. Deterministic (fixed seed) and idempotent: nothing happens if the county federation
-already exists.
+members, and every other village 专职委员 gets an account of their own (`liaison_<village
+code>`): they are the ones who visit their village's disabled persons. Nothing is dated after
+today (the training and the leaders' grassroots visits of this year that have happened).
+Deterministic (fixed seed) and idempotent: nothing happens if the county federation already
+exists.
 """
 
 from __future__ import annotations
 
 import random
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, TextIO
 
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
 from canlian.core import audit
 from canlian.core.crypto import blind_index
 from canlian.core.models import AuditAction, Region, RegionLevel, User
+from canlian.core.roles import Role
 from canlian.organizations.models import (
     GrassrootsVisit,
     Member,
@@ -192,6 +197,7 @@ def _build(county: Region) -> dict[str, int]:
         b.hold(presidium, member, Post.VICE_CHAIR if index < 3 else Post.COMMITTEE_MEMBER)
 
     _link_demo_users(b)
+    _officer_accounts(b)
     Member.objects.bulk_create(b.members, batch_size=500)
     PostHolding.objects.bulk_create([
         PostHolding(unit=u, member=b.members[i], post=post,
@@ -218,10 +224,35 @@ def _link_demo_users(b: _Builder) -> None:
                 break
 
 
+def _officer_accounts(b: _Builder) -> None:
+    """Every village's 专职委员 gets a village-liaison account (`liaison_<village code>`, the
+    demo password), linked to their member record, so the visits of each village are theirs
+    (the cases demo) and the due lists name them. liaison1 and liaison2 are already linked."""
+    from canlian.core.management.commands.seed_demo import DEMO_PASSWORD
+
+    officers = [(unit, b.members[index]) for unit, index, post, ended_on in b.holdings
+                if unit.kind == UnitKind.VILLAGE_ASSOCIATION and post == Post.LIAISON_OFFICER
+                and ended_on is None and b.members[index].user is None]
+    taken = set(User.objects.filter(username__startswith="liaison_")
+                .values_list("username", flat=True))
+    password = make_password(DEMO_PASSWORD)  # one hash for all: hashing is slow on purpose
+    accounts = []
+    for unit, member in officers:
+        username = f"liaison_{unit.region_id}"
+        if username in taken:
+            continue
+        accounts.append(User(username=username, name=member.name, role=Role.VILLAGE_LIAISON,
+                             region_id=unit.region_id, password=password, phone=member.phone,
+                             phone_index=member.phone_index))
+        member.user = accounts[-1]
+    User.objects.bulk_create(accounts, batch_size=500)
+
+
 def _training_and_visits(b: _Builder, county: Region, officers: list[int],
                          council: list[int]) -> None:
     today = timezone.localdate()
-    year = today.year
+    # This year's training in mid-January, or last year's before that day.
+    year = today.year if today >= date(today.year, 1, 16) else today.year - 1
     session = TrainingSession.objects.create(
         title=f"{year}年度乡镇（街道）理事长和专职委员培训", region=county,
         held_on=date(year, 1, 15), days=Decimal(2), location="县残联会议室",
@@ -234,9 +265,13 @@ def _training_and_visits(b: _Builder, county: Region, officers: list[int],
                   .order_by("code").values_list("code", flat=True)[:40])
     visits = []
     for n, index in enumerate(council):
+        days = 3 if n == 0 else 2
         for month in range(1, (today.month if n == 0 else min(6, today.month)) + 1):
+            started = date(today.year, month, 10)
+            if started + timedelta(days=days - 1) > today:  # not over yet: not recorded
+                continue
             visits.append(GrassrootsVisit(
-                member=b.members[index], started_on=date(year, month, 10),
-                days=Decimal(3 if n == 0 else 2), place_id=places[(n * 7 + month) % len(places)],
+                member=b.members[index], started_on=started,
+                days=Decimal(days), place_id=places[(n * 7 + month) % len(places)],
                 purpose="走访困难残疾人家庭，了解村残协工作"))
     GrassrootsVisit.objects.bulk_create(visits)
