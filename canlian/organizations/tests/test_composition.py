@@ -146,19 +146,3 @@ def test_thresholds_page_saves_and_shows_on_the_check(personas: dict[str, User],
     bad = client.post(reverse("organizations:thresholds"), {**form, K.STAFF_DISABLED: "120"})
     assert bad.status_code == 200 and bad.context["form"].errors
 
-
-def test_a_member_linked_to_a_household_member_is_not_counted_as_disabled(
-        regions: dict[str, str]) -> None:
-    """Issue 16 §6: the registry's definition (a category or a certificate) decides whether a
-    linked member is 残疾人; a relative registered in the household without one is not."""
-    from canlian.organizations.models import DISABLED_Q, Member
-    from canlian.registry.models import CertificateStatus, Person
-    from canlian.registry.tests.factories import make_family
-
-    head, (spouse, child) = make_family(region_code=regions["village_a"])
-    Person.objects.filter(pk=child.pk).update(certificate_status=CertificateStatus.EXPIRED)
-    for person in (head, spouse, child):
-        make_member(region_code=regions["village_a"], name=person.name, person=person)
-    make_member(region_code=regions["village_a"], name="无档案")
-    assert set(Member.objects.filter(DISABLED_Q).values_list("name", flat=True)) == {
-        head.name, child.name}
