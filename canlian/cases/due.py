@@ -3,8 +3,9 @@ own shorter schedule, seed 004) — one set-based query over the registry.
 
 For each living disabled person, with `today` fixed:
 - the current census round is the latest `VisitRound` started by today whose area covers the
-  person; until the person has a visit in it, they are `census` due (`census_overdue` after the
-  round's due date, unless registered after it);
+  person; until the person has a visit in it, they are `census` due by the round's due date,
+  `census_overdue` after it. A person registered after the round's due date has a census due
+  date of their own: NEW_PERSON_CENSUS_DAYS after registration (docs/visits.md);
 - after that, their schedule is the shortest-interval active `VisitSchedule` whose area covers
   them and whose conditions they meet (default: every quarter). Periods are calendar periods
   of that many months (quarters: Jan–Mar, Apr–Jun, …). With L the date of the last visit and
@@ -55,6 +56,11 @@ from canlian.registry.models import (
 from canlian.registry.selectors import hardship_conditions
 
 DEFAULT_INTERVAL_MONTHS = 3  # 每季度再回访一次 (seed 001)
+# A person registered after a census round's due date is visited within this many days of
+# registration (the county's service rule, docs/visits.md "新登记人员的遍访期限"): one quarter,
+# the follow-up cadence of seed 001, so nobody is shown a due date already past on the day
+# they enter the registry (issue #16 §11).
+NEW_PERSON_CENSUS_DAYS = 90
 
 
 class DueState:
@@ -201,7 +207,11 @@ def _state_sql(plan: Plan, sql: _Sql) -> str:
     late = [r for r in plan.rounds if today > r.due_on]
     census = "'census'"
     if late:
-        whens = " ".join(f"WHEN b.due_round = {r.pk} AND b.due_created_on <= {sql.date(r.due_on)}"
+        # Overdue: registered by the round's due date, or after it but more than
+        # NEW_PERSON_CENSUS_DAYS before today (census_due_on).
+        cutoff = today - timedelta(days=NEW_PERSON_CENSUS_DAYS)
+        whens = " ".join(f"WHEN b.due_round = {r.pk} AND (b.due_created_on <= "
+                         f"{sql.date(r.due_on)} OR b.due_created_on < {sql.date(cutoff)})"
                          f" THEN '{DueState.CENSUS_OVERDUE}'" for r in late)
         census = f"(CASE {whens} ELSE '{DueState.CENSUS}' END)"
     p0 = sql.by_interval(plan, lambda m: period_start(today, m))
@@ -325,11 +335,19 @@ class DueList:
         return found
 
 
+def census_due_on(round_: VisitRound, registered_on: date | None) -> date:
+    """The census visit's due date: the round's, or NEW_PERSON_CENSUS_DAYS after registration
+    for a person registered after it."""
+    if registered_on is not None and registered_on > round_.due_on:
+        return registered_on + timedelta(days=NEW_PERSON_CENSUS_DAYS)
+    return round_.due_on
+
+
 def due_on_of(state: str, interval: int, last_visit: date | None, round_: VisitRound | None,
-              today: date) -> date | None:
+              today: date, registered_on: date | None = None) -> date | None:
     """The date a person's visit is (or was) due, for display."""
     if state in (DueState.CENSUS, DueState.CENSUS_OVERDUE):
-        return round_.due_on if round_ is not None else None
+        return census_due_on(round_, registered_on) if round_ is not None else None
     if state == DueState.DUE or last_visit is None:
         return period_end(today, interval) if state != DueState.OVERDUE else \
             period_start(today, interval) - timedelta(days=1)

@@ -145,7 +145,8 @@ def due_rows(page: Any, plan: due.Plan) -> list[dict[str, Any]]:
         "is_overdue": p.due_state in due.DueState.OVERDUE_STATES, "last_visit": p.due_last_visit,
         "interval": p.due_interval,
         "due_on": due.due_on_of(p.due_state, p.due_interval, p.due_last_visit,
-                                rounds.get(p.due_round), plan.today),
+                                rounds.get(p.due_round), plan.today,
+                                registered_on=timezone.localdate(p.created_at)),
     } for p in page]
 
 

@@ -184,3 +184,45 @@ def test_due_list_names_the_village_liaison_posts_of_the_organisation_system(
     assert {code: [o.name for o in found] for code, found in contacts.items()} == {
         regions["village_a"]: ["杨秀英"], regions["village_a2"]: ["刘国华"]}
     assert contacts[regions["village_a"]][0].user_id == personas["village_liaison"].pk
+
+
+def test_census_due_date_past_means_overdue_and_late_registrations_get_their_own(
+        personas: dict[str, User], regions: dict[str, str], client: Client) -> None:
+    """Issue #16 §11: on 8 December people showed "请于 2026年6月30日 前走访" with 遍访逾期 0.
+    The rule (docs/visits.md 新登记人员的遍访期限): registered by the round's due date, the
+    round's date; registered after it, 90 days after registration (NEW_PERSON_CENSUS_DAYS).
+    A due date before today is 遍访逾期, and no unvisited person is shown a past date."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from canlian.cases.due import NEW_PERSON_CENSUS_DAYS
+    from canlian.registry.models import Person
+
+    assert NEW_PERSON_CENSUS_DAYS == 90
+    _round(regions, personas["county_staff"], date(2026, 1, 1), date(2026, 6, 30))
+    registered = {"三月登记": date(2026, 3, 1), "八月登记": date(2026, 8, 1),
+                  "十二月登记": date(2026, 12, 1)}
+    for name, day in registered.items():
+        person = disabled(regions["village_a"], name=name)
+        Person.objects.filter(pk=person.pk).update(created_at=datetime(
+            day.year, day.month, day.day, 9, tzinfo=ZoneInfo("Asia/Shanghai")))
+    liaison = personas["village_liaison"]
+
+    def rows() -> dict[str, tuple[str, date]]:
+        persons, plan = selectors.due_list_for(actor=liaison, state="")
+        return {r["person"].name: (r["state"], r["due_on"])
+                for r in selectors.due_rows(persons, plan)}
+
+    with on(date(2026, 6, 15)):  # before the round's deadline
+        assert rows()["三月登记"] == (DueState.CENSUS, date(2026, 6, 30))
+    with on(date(2026, 10, 30)):  # 八月登记's own due date: still due today
+        assert rows()["八月登记"] == (DueState.CENSUS, date(2026, 10, 30))
+    with on(date(2026, 12, 8)):
+        assert rows() == {"三月登记": (DueState.CENSUS_OVERDUE, date(2026, 6, 30)),
+                          "八月登记": (DueState.CENSUS_OVERDUE, date(2026, 10, 30)),
+                          "十二月登记": (DueState.CENSUS, date(2027, 3, 1))}
+        assert selectors.due_summary_for(actor=liaison)[DueState.CENSUS_OVERDUE] == 2
+        client.force_login(liaison)
+        page = client.get(reverse("cases:due_list")).content.decode()
+    assert "请于 2027年3月1日 前走访" in page
+    assert "应于 2026年10月30日 前走访" in page and "请于 2026年" not in page
