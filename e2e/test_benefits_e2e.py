@@ -19,6 +19,11 @@ from e2e.test_shell_e2e import _sign_in
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+def _switch(page: Page, base: str, user: User) -> None:
+    page.context.clear_cookies()
+    _sign_in(page, base, user.username)
+
+
 @pytest.fixture
 def march() -> object:
     with time_machine.travel("2026-03-16 09:00:00+08:00", tick=True):
@@ -49,13 +54,23 @@ def test_run_enrol_pay_and_see_the_ledger(page: Page, live_server: object, march
     expect(table.get_by_role("link", name="护理甲", exact=True)).to_be_visible()
     axe_check("待纳入名单")
 
-    table.get_by_role("link", name=re.compile("登记申请")).click()
+    apply_url = table.get_by_role("link", name=re.compile("登记申请")).get_attribute("href")
+
+    # 不相容岗位分离: the village liaison records the application, the township decides
+    # 乡镇初审, one county account 县残联审核 and another records 民政审定.
+    _switch(page, base, personas["village_liaison"])
+    page.goto(f"{base}{apply_url}")
     axe_check("登记申请")
     page.get_by_label("申请月份").fill("2026-02")
     page.get_by_role("button", name="提交申请").click()
     expect(page.get_by_text("待乡镇（街道）初审")).to_be_visible()
     axe_check("申请详情")
-    for note in ("乡镇初审：材料齐全", "县残联：等级属实", "民政局审定同意"):
+    detail = page.url
+    for user, note in ((personas["township_staff"], "乡镇初审：材料齐全"),
+                       (personas["county_staff"], "县残联：等级属实"),
+                       (personas["county_staff_2"], "民政局审定同意")):
+        _switch(page, base, user)
+        page.goto(detail)
         page.get_by_label("同意", exact=True).check()
         page.get_by_label("意见说明").fill(note)
         page.get_by_role("button", name="提交审核意见").click()
@@ -63,12 +78,24 @@ def test_run_enrol_pay_and_see_the_ledger(page: Page, live_server: object, march
     expect(page.get_by_text("享受中")).to_be_visible()
     expect(page.get_by_text("2026年2月 起")).to_be_visible()
 
+    # A payee account, or the payroll line is blocked (阻断).
+    _switch(page, base, personas["county_staff"])
+    page.goto(detail)
+    page.get_by_label("开户银行").fill("贵州农村信用社")
+    page.get_by_label("银行账号").fill("6224123456789012345")
+    page.get_by_role("button", name="保存账户").click()
+    expect(page.get_by_text("6224***********2345")).to_be_visible()
+    axe_check("发放账户")
     page.get_by_role("navigation", name="政策与补贴").get_by_role("link", name="发放批次").click()
     page.get_by_role("combobox", name="政策").select_option(label="重度残疾人护理补贴")
     page.get_by_label("发放月份").fill("2026-03")
     page.get_by_role("button", name="生成发放批次").click()
     expect(page.get_by_text("1 人次，120.00 元")).to_be_visible()
     axe_check("发放批次")
+    expect(page.get_by_text("本批次由您生成，须由另一名县残联工作人员审核")).to_be_visible()
+    batch = page.url
+    _switch(page, base, personas["county_staff_2"])
+    page.goto(batch)
     page.get_by_role("button", name="审核通过").click()
     page.get_by_label("已发放").check()
     page.get_by_role("button", name="登记", exact=True).click()

@@ -64,7 +64,7 @@ CODE_PATTERN = r"^[-a-zA-Z0-9_]{1,40}$"
 def _refused(error: DomainError) -> tuple[int, dict[str, str]]:
     if error.code in CONFLICT_CODES:
         return 409, {"detail": error.message}
-    if error.code == "wrong_role":
+    if error.code in ("wrong_role", "separation_of_duties"):
         raise HttpError(403, error.message)
     return 400, {"detail": error.message}
 

@@ -113,8 +113,9 @@ def enrolment_review(*, actor: User, enrolment: Enrolment, expected_version: int
     step = enrolment.next_step
     if enrolment.status != EnrolmentStatus.PENDING or not step:
         raise DomainError("not_pending", "该申请不在审核中，无需再审核。")
-    if not permissions.can_review_step(actor, step):
-        raise DomainError("wrong_role", f"您的角色不能办理“{STEP_LABELS[step]}”环节。")
+    refusal = permissions.review_refusal(actor, enrolment)
+    if refusal is not None:
+        raise DomainError(*refusal)
     if not approve and not note.strip():
         raise DomainError("reason_required", "不予通过须填写理由。", field="note")
     label = STEP_LABELS[step]

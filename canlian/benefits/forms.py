@@ -7,7 +7,13 @@ from typing import Any
 
 from django import forms
 
-from canlian.benefits.models import EnrolmentStatus, LineStatus, Policy, ReviewStep
+from canlian.benefits.models import (
+    EnrolmentStatus,
+    HolderRelation,
+    LineStatus,
+    Policy,
+    ReviewStep,
+)
 from canlian.benefits.months import parse_month, this_month
 from canlian.core.errors import DomainError
 from canlian.core.forms import DomainErrorFormMixin
@@ -135,4 +141,29 @@ class LedgerImportForm(forms.Form):
     file = forms.FileField(label="历史台账文件",
                            help_text="Excel（.xlsx）或 CSV 文件，列：年度、身份证号、姓名、"
                                      "政策代码、发放月数、金额、来源（可选）。")
+    dry_run = forms.BooleanField(label="仅检查，不写入", required=False, initial=True)
+
+
+class AccountForm(DomainErrorFormMixin, forms.Form):
+    bank = forms.CharField(label="开户银行", max_length=60)
+    account_number = forms.CharField(
+        label="银行账号", max_length=40,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        help_text="12–30 位数字。保存后只显示前 4 位和后 4 位。")
+    holder_relation = forms.ChoiceField(label="账户持有人", choices=HolderRelation.choices,
+                                        initial=HolderRelation.SELF)
+    holder = forms.CharField(label="户名", max_length=50, required=False,
+                             help_text="本人账户可不填；监护人或代领人账户须填写其姓名。")
+
+
+class SetAsideForm(DomainErrorFormMixin, forms.Form):
+    reason = forms.CharField(label="挂起原因", max_length=200,
+                             help_text="例如：未登记发放账户，待补录后补发。")
+
+
+class AccountImportForm(forms.Form):
+    file = forms.FileField(label="发放账户文件",
+                           help_text="Excel（.xlsx）或 CSV 文件，列：身份证号、姓名、开户银行、"
+                                     "银行账号、账户持有人（本人/监护人/代领人，可选）、"
+                                     "户名（可选）。")
     dry_run = forms.BooleanField(label="仅检查，不写入", required=False, initial=True)

@@ -17,6 +17,7 @@ from canlian.benefits.models import (
     PayrollBatch,
     Policy,
 )
+from canlian.benefits.payroll import blocked_lines
 from canlian.benefits.selectors import gaps_for, liaisons_for_villages
 from canlian.core import audit
 from canlian.core.exports import export_path, queryset_export, xlsx_write
@@ -137,17 +138,22 @@ def payroll_bank_file_job(*, task_run_id: str) -> None:
             pk=task.params["batch"])
         lines = (batch.lines.filter(status=LineStatus.PENDING)
                  .select_related("person", "region").order_by("region_id", "name", "pk"))
+        # The bank file never carries an empty account: a line without one is refused, not
+        # written (approval already refuses a batch with blocked lines).
+        blocked = blocked_lines(batch).count()
+        if blocked:
+            task_run_failed(task, message=f"有 {blocked} 条待发放明细没有发放账户，未生成发放文件。"
+                                          "请先登记账户，或在批次审核前将其挂起。")
+            return
         task_run_started(task, total=lines.count())
         accounts = {a.person_id: a for a in PaymentAccount.objects.filter(
             person_id__in=lines.values("person_id"))}
 
         def rows() -> Any:
             for n, line in enumerate(lines.iterator(chunk_size=2000), start=1):
-                account = accounts.get(line.person_id)
-                yield [n, line.name, line.person.id_number,
-                       account.bank if account else "（未登记账户）",
-                       account.account_number if account else "",
-                       account.holder if account else "", f"{line.period:%Y-%m}",
+                account = accounts[line.person_id]
+                yield [n, line.name, line.person.id_number, account.bank,
+                       account.account_number, account.holder, f"{line.period:%Y-%m}",
                        str(line.amount), "是" if line.is_backpay else "", line.region.name]
 
         path = export_path(task)

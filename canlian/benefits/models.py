@@ -260,13 +260,26 @@ class EnrolmentStep(models.Model):
         return self.action
 
 
+class HolderRelation(models.TextChoices):
+    SELF = "self", "本人"
+    GUARDIAN = "guardian", "监护人"
+    AGENT = "agent", "代领人"
+
+
 class PaymentAccount(models.Model):
-    """Where a person's benefits are paid (社会化发放); the account number is encrypted."""
+    """Where a person's benefits are paid (社会化发放), for every policy they are enrolled in;
+    the account number is encrypted like an ID number (DESIGN.md "Data"), shown masked, and
+    revealing it is audited. A guardian's or 代领人's account names its holder."""
 
     person = models.OneToOneField(Person, on_delete=models.CASCADE, related_name="+")
     bank = models.CharField("开户银行", max_length=60)
     account_number = EncryptedCharField("银行账号")
     holder = models.CharField("户名", max_length=50)
+    holder_relation = models.CharField("账户持有人", max_length=10,
+                                       choices=HolderRelation.choices,
+                                       default=HolderRelation.SELF)
+    updated_by = models.ForeignKey(User, verbose_name="登记人", null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
     class Meta:
@@ -378,6 +391,9 @@ class LineStatus(models.TextChoices):
     PENDING = "pending", "待发放"
     PAID = "paid", "已发放"
     FAILED = "failed", "发放失败"
+    # 挂起: left out of this batch with a reason (e.g. no payee account); the month stays
+    # payable and a later batch pays it as 补发.
+    SET_ASIDE = "set_aside", "挂起"
 
 
 class PayrollLine(models.Model):
@@ -408,7 +424,9 @@ class PayrollLine(models.Model):
         verbose_name_plural = "发放明细"
         ordering = ["batch", "region_id", "name", "pk"]
         constraints = [
+            # A set-aside line does not count: the month is paid later by another line.
             models.UniqueConstraint(fields=["person", "policy", "period"],
+                                    condition=~Q(status="set_aside"),
                                     name="payroll_line_once_per_person_policy_period"),
         ]
         indexes = [models.Index(fields=["batch", "status"]),

@@ -19,12 +19,14 @@ from django.db.models import (
     F,
     OuterRef,
     Q,
+    QuerySet,
     Sum,
     Value,
 )
 from django.db.models.functions import JSONObject
 from django.utils import timezone
 
+from canlian.benefits import permissions
 from canlian.benefits.amounts import amount_expression
 from canlian.benefits.catalog import current_rule, current_rule_version
 from canlian.benefits.eligibility import enrolled_in, scope_prefix
@@ -32,6 +34,7 @@ from canlian.benefits.models import (
     BatchStatus,
     LineStatus,
     Overpayment,
+    PaymentAccount,
     PaymentPeriod,
     PayrollBatch,
     PayrollLine,
@@ -104,7 +107,7 @@ def _lines_insert(batch: PayrollBatch, policy: Policy, month: date, prefix: str,
                # as a scan of payroll lines per person also scanned the lines this statement
                # was inserting — quadratic, 53 s for 50,000 lines on PostgreSQL.
                .exclude(pk__in=PayrollLine.objects.filter(policy=policy, period=month)
-                        .values("person_id")))
+                        .exclude(status=LineStatus.SET_ASIDE).values("person_id")))
     if policy.exclusivity_group:
         siblings = Policy.objects.filter(exclusivity_group=policy.exclusivity_group,
                                          is_active=True).exclude(pk=policy.pk)
@@ -171,9 +174,15 @@ def _backpay_insert(batch: PayrollBatch, policy: Policy, prefix: str, *, version
             month = add_months(month, 1)
 
 
-def _batch_totals(batch: PayrollBatch, policy: Policy, months: list[date], prefix: str) -> None:
-    totals = batch.lines.aggregate(n=Count("pk"), total=Sum("amount"))
+def _count_and_total(batch: PayrollBatch) -> None:
+    """The lines to pay (set-aside lines are not paid by this batch)."""
+    totals = batch.lines.exclude(status=LineStatus.SET_ASIDE).aggregate(
+        n=Count("pk"), total=Sum("amount"))
     batch.line_count, batch.total = totals["n"], totals["total"] or Decimal("0")
+
+
+def _batch_totals(batch: PayrollBatch, policy: Policy, months: list[date], prefix: str) -> None:
+    _count_and_total(batch)
     rule = current_rule(policy)
     batch.excluded = (Person.objects.in_region(prefix).filter(enrolled_in(policy, months[0]))
                       .exclude(rule.q(months[0])).count())
@@ -182,7 +191,16 @@ def _batch_totals(batch: PayrollBatch, policy: Policy, months: list[date], prefi
 
 @transaction.atomic
 def payroll_approve(*, actor: User, batch: PayrollBatch) -> bool:
-    """Approve a draft batch; approving twice changes nothing (returns False)."""
+    """Approve a draft batch; approving twice changes nothing (returns False). The account
+    that generated the batch cannot approve it (不相容岗位分离)."""
+    refusal = permissions.approve_refusal(actor, batch)
+    if refusal is not None:
+        raise DomainError(*refusal)
+    blocked = blocked_lines(batch).count()
+    if blocked and batch.status == BatchStatus.DRAFT:
+        raise DomainError("blocked_lines",
+                          f"本批次有 {blocked} 条明细未登记发放账户（阻断），不能审核通过。请先为其"
+                          "登记发放账户，或填写原因将其挂起（挂起的不发放，可在以后批次补发）。")
     updated = PayrollBatch.objects.filter(pk=batch.pk, status=BatchStatus.DRAFT).update(
         status=BatchStatus.APPROVED, approved_by=actor, approved_at=timezone.now())
     if updated:
@@ -191,6 +209,43 @@ def payroll_approve(*, actor: User, batch: PayrollBatch) -> bool:
                            summary=f"审核发放批次：{batch.policy.name} "
                                    f"{batch.period_start:%Y年%m月}")
     return bool(updated)
+
+
+def blocked_lines(batch: PayrollBatch) -> QuerySet[PayrollLine]:
+    """阻断: lines to pay whose person has no payee account; never paid, never in a bank
+    file. Computed, not stored: registering the account unblocks the line."""
+    return batch.lines.filter(status=LineStatus.PENDING).exclude(has_account_q())
+
+
+def has_account_q() -> Q:
+    return Q(Exists(PaymentAccount.objects.filter(person_id=OuterRef("person_id"))
+                    .exclude(account_number="")))
+
+
+@transaction.atomic
+def payroll_lines_set_aside(*, actor: User, batch: PayrollBatch, line_ids: list[int] | None,
+                            reason: str) -> int:
+    """挂起 blocked lines of a draft batch with a reason (all of them when `line_ids` is
+    None): they are not paid now and their months stay payable in a later batch (补发).
+    Setting aside twice changes nothing. Returns the lines set aside."""
+    if not permissions.can_run_payroll(actor):
+        raise DomainError("wrong_role", "您的角色不能办理发放批次。")
+    if batch.status != BatchStatus.DRAFT:
+        raise DomainError("not_draft", "批次已审核，不能再挂起明细。")
+    if not reason.strip():
+        raise DomainError("reason_required", "挂起须填写原因。", field="reason")
+    lines = blocked_lines(batch)
+    if line_ids is not None:
+        lines = lines.filter(pk__in=line_ids)
+    count = lines.update(status=LineStatus.SET_ASIDE, failure_reason=reason.strip()[:200])
+    if count:
+        _count_and_total(batch)
+        batch.save(update_fields=["line_count", "total"])
+        audit.audit_record(actor=actor, action=AuditAction.UPDATE, obj=batch,
+                           summary=f"挂起发放明细 {count} 条：{batch.policy.name} "
+                                   f"{batch.period_start:%Y年%m月}",
+                           changes={"set_aside": count, "reason": reason.strip()[:200]})
+    return count
 
 
 @transaction.atomic
@@ -204,7 +259,10 @@ def payroll_lines_mark(*, actor: User, batch: PayrollBatch, line_ids: list[int] 
         raise DomainError("bad_status", "发放结果只能是“已发放”或“发放失败”。")
     if status == LineStatus.FAILED and not reason.strip():
         raise DomainError("reason_required", "登记发放失败须填写原因。", field="reason")
+    # A line without an account was not in the bank file: it cannot have been paid.
     lines = batch.lines.filter(status=LineStatus.PENDING)
+    if status == LineStatus.PAID:
+        lines = lines.filter(has_account_q())
     if line_ids is not None:
         lines = lines.filter(pk__in=line_ids)
     changes = ({"status": LineStatus.PAID, "paid_at": timezone.now(), "failure_reason": ""}

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from canlian.benefits.amounts import amount_expression
@@ -19,7 +19,9 @@ from canlian.benefits.models import (
     EligibilityRun,
     Enrolment,
     EnrolmentStatus,
+    LineStatus,
     Overpayment,
+    PaymentAccount,
     PayrollBatch,
     PayrollLine,
     Policy,
@@ -173,9 +175,17 @@ def batch_get_for(*, actor: User, batch_id: int) -> PayrollBatch:
     return batch
 
 
+BLOCKED = "blocked"
+
+
 def lines_for(*, actor: User, batch: PayrollBatch, status: str = "") -> QuerySet[PayrollLine]:
+    """`status` is a line status, or BLOCKED (阻断: to pay, but no payee account)."""
     lines = (batch.lines.filter(region__code__startswith=_prefix(actor))
-             .select_related("region").order_by("region_id", "name", "period", "pk"))
+             .select_related("region").order_by("region_id", "name", "period", "pk")
+             .annotate(has_account=Exists(PaymentAccount.objects.filter(
+                 person_id=OuterRef("person_id")).exclude(account_number=""))))
+    if status == BLOCKED:
+        return lines.filter(status=LineStatus.PENDING, has_account=False)
     return lines.filter(status=status) if status else lines
 
 

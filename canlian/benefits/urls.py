@@ -22,6 +22,8 @@ urlpatterns = [
     path("payroll/", payroll.batch_list, name="batch_list"),
     path("payroll/<int:batch_id>/", payroll.batch_detail, name="batch_detail"),
     path("payroll/<int:batch_id>/approve/", payroll.batch_approve, name="batch_approve"),
+    path("payroll/<int:batch_id>/set-aside/", payroll.batch_set_aside, name="batch_set_aside"),
+    path("accounts/import/", ledger.account_import, name="account_import"),
     path("payroll/<int:batch_id>/bank-file/", payroll.batch_bank_file, name="batch_bank_file"),
     path("payroll/<int:batch_id>/lines/<int:line_id>/reissue/", payroll.line_reissue,
          name="line_reissue"),

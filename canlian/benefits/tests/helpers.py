@@ -51,6 +51,15 @@ def enrol(person: Person, policy: Policy, start: date, actor: User) -> Enrolment
                                     start_month=start, applied_by=actor)
 
 
+def with_account(person: Person) -> Person:
+    """A payee account, so the person's payroll lines are not blocked (阻断)."""
+    from canlian.benefits.models import PaymentAccount
+
+    PaymentAccount.objects.create(person=person, bank="贵州农村信用社",
+                                  account_number=f"6224{person.pk:015d}", holder=person.name)
+    return person
+
+
 def make_policy(code: str = "test_care", *, region: str = "520322000000",
                 rule: str = "enrolable and severe", amount: str = "100.00",
                 **fields: Any) -> Policy:

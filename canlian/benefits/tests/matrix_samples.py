@@ -57,11 +57,11 @@ def _run(actor: User, p: dict[str, User]) -> tuple[Kwargs, Kwargs | None]:
     return {"run_id": inside.pk}, {"run_id": outside.pk}
 
 
-def _pending(person: Any, policy: Any, applicant: User) -> Any:
+def _pending(person: Any, policy: Any, applicant: User, step: str = "township") -> Any:
     from canlian.benefits.models import Enrolment
 
     return Enrolment.objects.create(person=person, policy=policy, region_id=person.region_id,
-                                    applied_month=date(2026, 1, 1), next_step="township",
+                                    applied_month=date(2026, 1, 1), next_step=step,
                                     applied_by=applicant)
 
 
@@ -69,7 +69,9 @@ def _enrolment(actor: User, p: dict[str, User]) -> tuple[Kwargs, Kwargs | None]:
     from canlian.benefits.tests.helpers import holder
 
     care = _catalog()["care_subsidy"]
-    inside = _pending(holder(_village(actor, p), grade=1, care=True), care, p["county_staff"])
+    # Waiting at the step the actor's role decides, recorded by someone else (不相容岗位分离).
+    step = "county" if actor.role == "county_staff" else "township"
+    inside = _pending(holder(_village(actor, p), grade=1, care=True), care, p["liaison_b"], step)
     outside = _pending(holder(OTHER_VILLAGE, grade=1, care=True), _other_county_policy(),
                        p["other_county_admin"])
     return {"enrolment_id": inside.pk}, {"enrolment_id": outside.pk}

@@ -103,6 +103,7 @@ SAMPLES = {
     "benefits:person_benefits": _person,
     "benefits:batch_detail": _batch,
     "benefits:batch_approve": _batch,
+    "benefits:batch_set_aside": _batch,
     "benefits:batch_bank_file": _batch,
     "benefits:line_reissue": _line,
     "benefits:overpayment_settle": _overpayment,

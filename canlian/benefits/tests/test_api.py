@@ -176,7 +176,7 @@ def test_apply_then_review_through_the_chain(people: dict[str, Person],
     assert post(client, personas["county_staff"], url,
                 {"approve": True, "version": 0}).status_code == 409
     post(client, personas["county_staff"], url, {"approve": True, "version": 1})
-    done = post(client, personas["county_staff"], url, {"approve": True, "version": 2}).json()
+    done = post(client, personas["county_staff_2"], url, {"approve": True, "version": 2}).json()
     assert (done["status"], done["start_month"]) == ("enrolled", THIS_MONTH)
     assert [s["action"] for s in done["steps"]] == ["申请", "乡镇（街道）初审", "县残联审核",
                                                     "民政审定"]
@@ -187,7 +187,7 @@ def test_refusal_needs_a_reason(people: dict[str, Person], personas: dict[str, U
     created = post(client, personas["county_staff"], "/enrolments",
                    {"person_id": people["new"].pk, "policy": "care_subsidy",
                     "applied_month": THIS_MONTH}).json()
-    response = post(client, personas["county_staff"], f"/enrolments/{created['id']}/review",
+    response = post(client, personas["township_staff"], f"/enrolments/{created['id']}/review",
                     {"approve": False, "note": " ", "version": 0})
     assert response.status_code == 400
     assert response.json() == {"detail": "不予通过须填写理由。"}

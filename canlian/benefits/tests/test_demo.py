@@ -53,7 +53,14 @@ def test_demo_pays_the_last_three_months_into_bank_accounts_with_review_history(
     batches = PayrollBatch.objects.filter(policy__code__in=["living_allowance", "care_subsidy"])
     assert batches.count() == 2 * PAID_MONTHS
     assert set(batches.values_list("status", flat=True)) == {BatchStatus.APPROVED}
-    assert PayrollLine.objects.exclude(status=LineStatus.PAID).count() == 0
+    # The few without an account were set aside (挂起), never paid.
+    assert PayrollLine.objects.exclude(status__in=[LineStatus.PAID,
+                                                   LineStatus.SET_ASIDE]).count() == 0
+    set_aside = PayrollLine.objects.filter(status=LineStatus.SET_ASIDE)
+    assert set_aside.exists()
+    assert not PaymentAccount.objects.filter(person_id__in=set_aside.values("person_id"))
+    assert PaymentAccount.objects.filter(person_id__in=PayrollLine.objects.filter(
+        status=LineStatus.PAID).values("person_id")).count() > 0
     assert PayrollLine.objects.filter(period=add_months(this_month(), -1)).count() > 0
     account = PaymentAccount.objects.first()
     assert account is not None and len(account.account_number) == 19
@@ -66,6 +73,20 @@ def test_demo_pays_the_last_three_months_into_bank_accounts_with_review_history(
         "申请", "乡镇（街道）初审", "县残联审核", "民政审定"]
     assert Enrolment.objects.filter(status=EnrolmentStatus.PENDING,
                                     next_step="township").exists()
+
+
+def test_demo_history_keeps_separation_of_duties(demo: str) -> None:
+    """不相容岗位分离: four different accounts per enrolment, 乡镇初审 by the person's township
+    staff; every batch approved by another account than the one that generated it."""
+    for enrolment in (Enrolment.objects.filter(status=EnrolmentStatus.ENROLLED)
+                      .select_related("applied_by").prefetch_related("steps__actor")[:200]):
+        actors = [s.actor for s in enrolment.steps.all()]
+        assert len({a.pk for a in actors}) == 4 and actors[0] == enrolment.applied_by
+        assert actors[1].role == "township_staff"
+        assert enrolment.region_id.startswith(actors[1].region.prefix)
+        assert {a.role for a in actors[2:]} == {"county_staff"}
+    for batch in PayrollBatch.objects.all():
+        assert batch.approved_by_id not in (None, batch.generated_by_id)
 
 
 def test_running_the_demo_twice_changes_nothing(demo: str) -> None:

@@ -22,7 +22,7 @@ from canlian.benefits.models import (
     Policy,
     PolicyRuleVersion,
 )
-from canlian.benefits.tests.helpers import enrol, holder, load_catalog
+from canlian.benefits.tests.helpers import enrol, holder, load_catalog, with_account
 from canlian.core.models import AuditEvent, TaskRun, User
 from canlian.organizations.tests.factories import make_liaison_officer
 
@@ -159,9 +159,10 @@ def test_application_goes_through_township_county_and_civil_affairs(
     township.post(url, {"decision": "approve", "version": 0, "note": "材料齐全"})
     staff = _client(personas["county_staff"])
     staff.post(url, {"decision": "approve", "version": 1})
-    stale = staff.post(url, {"decision": "approve", "version": 1})
+    stale = _client(personas["county_staff_2"]).post(url, {"decision": "approve", "version": 1})
     assert "已被他人处理" in stale.content.decode()
-    staff.post(url, {"decision": "approve", "version": 2, "note": "民政局审定同意"})
+    _client(personas["county_staff_2"]).post(
+        url, {"decision": "approve", "version": 2, "note": "民政局审定同意"})
     enrolment.refresh_from_db()
     assert (enrolment.status, enrolment.start_month) == ("enrolled", date(2026, 2, 1))
     assert [s.action for s in enrolment.steps.all()] == [
@@ -176,7 +177,8 @@ def test_rejection_needs_a_reason(personas: dict[str, User], regions: dict[str, 
                {"policy": "care_subsidy", "applied_month": "2026-03"})
     enrolment = Enrolment.objects.get()
     url = reverse("benefits:enrolment_detail", args=[enrolment.pk])
-    response = staff.post(url, {"decision": "reject", "version": 0, "note": ""})
+    response = _client(personas["township_staff"]).post(
+        url, {"decision": "reject", "version": 0, "note": ""})
     assert "不予通过须填写理由" in response.content.decode()
     enrolment.refresh_from_db()
     assert enrolment.status == "pending"
@@ -200,8 +202,8 @@ def test_payroll_pages_generate_approve_and_export_the_bank_file(
     django_capture_on_commit_callbacks: Any
 ) -> None:
     user = personas["county_staff"]
-    enrol(holder(regions["village_a"], grade=1, care=True), catalog["care_subsidy"],
-          date(2026, 1, 1), user)
+    enrol(with_account(holder(regions["village_a"], grade=1, care=True)),
+          catalog["care_subsidy"], date(2026, 1, 1), user)
     staff = _client(user)
     staff.post(reverse("benefits:batch_list"), {"policy": "care_subsidy",
                                                  "period_start": "2026-03"})
@@ -210,7 +212,7 @@ def test_payroll_pages_generate_approve_and_export_the_bank_file(
     staff.post(reverse("benefits:batch_list"), {"policy": "care_subsidy",
                                                  "period_start": "2026-03"})
     assert PayrollBatch.objects.count() == 1
-    staff.post(reverse("benefits:batch_approve", args=[batch.pk]))
+    _client(personas["county_staff_2"]).post(reverse("benefits:batch_approve", args=[batch.pk]))
     with django_capture_on_commit_callbacks(execute=True):
         response = staff.post(reverse("benefits:batch_bank_file", args=[batch.pk]))
     task = TaskRun.objects.get(kind="benefits_bank_file")

@@ -25,7 +25,7 @@ from canlian.benefits.payroll import (
     payroll_line_reissue,
     payroll_lines_mark,
 )
-from canlian.benefits.tests.helpers import enrol, holder, load_catalog
+from canlian.benefits.tests.helpers import enrol, holder, load_catalog, with_account
 from canlian.core.errors import DomainError
 from canlian.core.models import User
 from canlian.registry.models import Person
@@ -36,6 +36,12 @@ MARCH, APRIL = date(2026, 3, 1), date(2026, 4, 1)
 @pytest.fixture
 def catalog(regions: dict[str, str]) -> dict[str, Policy]:
     return load_catalog()
+
+
+@pytest.fixture
+def approver(personas: dict[str, User]) -> User:
+    """Another county account: the one that generated a batch cannot approve it."""
+    return personas["county_staff_2"]
 
 
 @pytest.fixture
@@ -169,18 +175,18 @@ def test_quarterly_policy_pays_three_months_in_one_batch(
 
 
 def test_approve_and_pay_are_idempotent(
-    catalog: dict[str, Policy], regions: dict[str, str], staff: User
+    catalog: dict[str, Policy], regions: dict[str, str], staff: User, approver: User
 ) -> None:
     care = catalog["care_subsidy"]
-    a = holder(regions["village_a"], grade=1, care=True)
-    b = holder(regions["village_a"], grade=2, care=True)
+    a = with_account(holder(regions["village_a"], grade=1, care=True))
+    b = with_account(holder(regions["village_a"], grade=2, care=True))
     for person in (a, b):
         enrol(person, care, date(2026, 1, 1), staff)
     batch = payroll_generate(actor=staff, policy=care, period_start=MARCH)
     with pytest.raises(DomainError):
         payroll_lines_mark(actor=staff, batch=batch, line_ids=None, status="paid")
-    assert payroll_approve(actor=staff, batch=batch) is True
-    assert payroll_approve(actor=staff, batch=batch) is False
+    assert payroll_approve(actor=approver, batch=batch) is True
+    assert payroll_approve(actor=approver, batch=batch) is False
     line_b = batch.lines.get(person=b)
     assert payroll_lines_mark(actor=staff, batch=batch, line_ids=[line_b.pk], status="failed",
                               reason="账户已销户") == 1
@@ -195,14 +201,14 @@ def test_approve_and_pay_are_idempotent(
 
 
 def test_death_learned_after_payment_becomes_an_overpayment_once(
-    catalog: dict[str, Policy], regions: dict[str, str], staff: User
+    catalog: dict[str, Policy], regions: dict[str, str], staff: User, approver: User
 ) -> None:
     care = catalog["care_subsidy"]
-    person = holder(regions["village_a"], grade=1, care=True)
+    person = with_account(holder(regions["village_a"], grade=1, care=True))
     enrol(person, care, date(2026, 1, 1), staff)
     for month in (MARCH, APRIL):
         batch = payroll_generate(actor=staff, policy=care, period_start=month)
-        payroll_approve(actor=staff, batch=batch)
+        payroll_approve(actor=approver, batch=batch)
         payroll_lines_mark(actor=staff, batch=batch, line_ids=None, status="paid")
     Person.objects.filter(pk=person.pk).update(living_status="deceased",
                                                 living_status_on=date(2026, 3, 5))

@@ -9,27 +9,29 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from canlian.benefits import enrolments, selectors
+from canlian.benefits import accounts, enrolments, selectors
 from canlian.benefits.amounts import amount_for
 from canlian.benefits.forms import (
+    AccountForm,
     EnrolmentFilterForm,
     EnrolmentForm,
     NoticeForm,
     ReviewForm,
     StopForm,
 )
-from canlian.benefits.models import Enrolment, EnrolmentStatus
+from canlian.benefits.models import Enrolment, EnrolmentStatus, PaymentAccount
 from canlian.benefits.months import this_month
 from canlian.benefits.notice import NOTICE_DAYS, notice_pdf, notice_rows, notice_title, notice_xlsx
 from canlian.benefits.permissions import (
     APPLY_ROLES,
     VIEW_ROLES,
     can_manage_enrolment,
-    can_review_step,
+    review_refusal,
 )
 from canlian.benefits.rules import facts_for
 from canlian.core.access import roles_required
 from canlian.core.errors import DomainError
+from canlian.core.reveal import reveal_remember, reveal_take
 from canlian.core.views.paging import paginate
 
 
@@ -70,27 +72,73 @@ def enrolment_detail(request: HttpRequest, enrolment_id: int) -> HttpResponse:
     enrolment = selectors.enrolment_get_for(actor=request.user, enrolment_id=enrolment_id)
     review = ReviewForm(initial={"version": enrolment.version})
     manage = StopForm(initial={"version": enrolment.version})
+    account = accounts.account_for(enrolment.person)
+    account_form = AccountForm(initial=_account_initial(account))
     if request.method == "POST":
         if "decision" in request.POST:
             review = ReviewForm(request.POST)
             done = review.is_valid() and _review(request, enrolment, review)
+        elif "reveal_account" in request.POST:
+            done = _reveal_account(request, enrolment)
+        elif "bank" in request.POST:
+            account_form = AccountForm(request.POST)
+            done = account_form.is_valid() and _save_account(request, enrolment, account_form)
         else:
             manage = StopForm(request.POST)
             done = manage.is_valid() and _manage(request, enrolment, manage)
         if done:
-            messages.success(request, "已办理。")
+            if done is not REVEALED:
+                messages.success(request, "已办理。")
             return redirect("benefits:enrolment_detail", enrolment_id=enrolment.pk)
     month = this_month()
+    refusal = review_refusal(request.user, enrolment) if enrolment.next_step else None
+    revealed = reveal_take(request, enrolment) == "account_number"
     return render(request, "benefits/enrolment_detail.html", {
         "enrolment": enrolment, "steps": enrolment.steps.all(),
         "review": review, "manage": manage,
-        "can_review": bool(enrolment.next_step)
-        and can_review_step(request.user, enrolment.next_step),
+        "can_review": bool(enrolment.next_step) and refusal is None,
+        # The reviewer's role, but not this account: say why instead of offering the form.
+        "separation": refusal[1] if refusal and refusal[0] == "separation_of_duties" else "",
         "can_manage": can_manage_enrolment(request.user)
         and enrolment.status in (EnrolmentStatus.ENROLLED, EnrolmentStatus.SUSPENDED),
         "amount": amount_for(enrolment.policy, facts_for(enrolment.person, month), month),
-        "month": month,
+        "month": month, "account": account, "account_form": account_form,
+        "account_masked": accounts.mask_account_number(account.account_number)
+        if account else "",
+        "account_full": account.account_number if account and revealed else "",
+        "can_edit_account": accounts.can_edit_accounts(request.user),
     })
+
+
+REVEALED = object()
+
+
+def _account_initial(account: PaymentAccount | None) -> dict[str, str]:
+    if account is None:
+        return {}
+    # The number is never put back into the page: a new one is typed to change it.
+    return {"bank": account.bank, "holder_relation": account.holder_relation,
+            "holder": account.holder}
+
+
+def _save_account(request: HttpRequest, enrolment: Enrolment, form: AccountForm) -> bool:
+    try:
+        accounts.payment_account_save(actor=request.user, person=enrolment.person,
+                                      **form.cleaned_data)
+    except DomainError as error:
+        _show(request, form, error)
+        return False
+    return True
+
+
+def _reveal_account(request: HttpRequest, enrolment: Enrolment) -> object:
+    try:
+        accounts.payment_account_reveal(actor=request.user, person=enrolment.person)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return True
+    reveal_remember(request, enrolment, "account_number")
+    return REVEALED
 
 
 def _review(request: HttpRequest, enrolment: Enrolment, form: ReviewForm) -> bool:
@@ -105,7 +153,8 @@ def _review(request: HttpRequest, enrolment: Enrolment, form: ReviewForm) -> boo
     return True
 
 
-def _show(request: HttpRequest, form: ReviewForm | StopForm, error: DomainError) -> None:
+def _show(request: HttpRequest, form: ReviewForm | StopForm | AccountForm,
+          error: DomainError) -> None:
     """A field's error goes on the form; a refusal of the whole action is a page message."""
     if error.field in form.fields:
         form.add_domain_error(error)

@@ -13,8 +13,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from canlian.benefits import eligibility, enrolments, ledger, selectors
-from canlian.benefits.forms import LedgerImportForm
+from canlian.benefits import accounts, eligibility, enrolments, ledger, selectors
+from canlian.benefits.accounts import ACCOUNT_ROLES
+from canlian.benefits.forms import AccountImportForm, LedgerImportForm
 from canlian.benefits.months import this_month
 from canlian.benefits.permissions import PAYROLL_ROLES, VIEW_ROLES, can_apply
 from canlian.core.access import roles_required
@@ -107,3 +108,25 @@ def my_benefits_apply(request: HttpRequest) -> HttpResponse:
         messages.success(request, f"已提交{person.name}的{policy.name}申请，乡镇（街道）残联审核后"
                                   "会在这里显示进度。")
     return redirect("benefits:my_benefits")
+
+
+@roles_required(ACCOUNT_ROLES)
+def account_import(request: HttpRequest) -> HttpResponse:
+    """发放账户导入: keyed by ID number; all-or-nothing, every bad row named, idempotent."""
+    form = AccountImportForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            header, rows = _read_upload(form.cleaned_data["file"])
+        except ImportFileError as error:
+            form.add_error("file", error.message)
+        else:
+            report = accounts.payment_accounts_import(
+                actor=request.user, header=header, rows=rows,
+                dry_run=form.cleaned_data["dry_run"])
+            if not report.errors:
+                messages.success(request, (
+                    "检查通过（未写入）：" if form.cleaned_data["dry_run"] else "导入完成：")
+                    + f"新增 {report.created} 个，更新 {report.updated} 个，"
+                      f"未变化 {report.unchanged} 个。")
+    return render(request, "benefits/account_import.html", {"form": form, "report": report})

@@ -8,9 +8,14 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from canlian.benefits import jobs, payroll, selectors
-from canlian.benefits.forms import GenerateForm, MarkForm, SettleForm
+from canlian.benefits.forms import GenerateForm, MarkForm, SetAsideForm, SettleForm
 from canlian.benefits.models import LineStatus, OverpaymentStatus
-from canlian.benefits.permissions import PAYROLL_ROLES, VIEW_ROLES, can_run_payroll
+from canlian.benefits.permissions import (
+    PAYROLL_ROLES,
+    VIEW_ROLES,
+    approve_refusal,
+    can_run_payroll,
+)
 from canlian.core.access import roles_required
 from canlian.core.errors import DomainError
 from canlian.core.views.paging import paginate
@@ -40,7 +45,7 @@ def batch_list(request: HttpRequest) -> HttpResponse:
 def batch_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
     batch = selectors.batch_get_for(actor=request.user, batch_id=batch_id)
     status = request.GET.get("status", "")
-    status = status if status in LineStatus.values else ""
+    status = status if status in [*LineStatus.values, selectors.BLOCKED] else ""
     form = MarkForm(request.POST or None)
     if request.method == "POST" and can_run_payroll(request.user) and form.is_valid():
         try:
@@ -58,14 +63,40 @@ def batch_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
         **paginate(request, selectors.lines_for(actor=request.user, batch=batch, status=status),
                    50),
         "batch": batch, "status": status, "statuses": LineStatus.choices, "form": form,
-        "can_pay": can_run_payroll(request.user)})
+        "can_pay": can_run_payroll(request.user),
+        "approve_refusal": approve_refusal(request.user, batch),
+        "blocked": payroll.blocked_lines(batch).count(), "set_aside_form": SetAsideForm(),
+        "blocked_status": selectors.BLOCKED})
+
+
+@roles_required(PAYROLL_ROLES)
+@require_POST
+def batch_set_aside(request: HttpRequest, batch_id: int) -> HttpResponse:
+    """挂起 every blocked line of a draft batch, with a reason."""
+    batch = selectors.batch_get_for(actor=request.user, batch_id=batch_id)
+    form = SetAsideForm(request.POST)
+    try:
+        count = payroll.payroll_lines_set_aside(
+            actor=request.user, batch=batch, line_ids=None,
+            reason=form.cleaned_data["reason"] if form.is_valid() else "")
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"已挂起 {count} 条明细，可在以后的批次补发。" if count
+                         else "没有需要挂起的阻断明细。")
+    return redirect("benefits:batch_detail", batch_id=batch.pk)
 
 
 @roles_required(PAYROLL_ROLES)
 @require_POST
 def batch_approve(request: HttpRequest, batch_id: int) -> HttpResponse:
     batch = selectors.batch_get_for(actor=request.user, batch_id=batch_id)
-    if payroll.payroll_approve(actor=request.user, batch=batch):
+    try:
+        approved = payroll.payroll_approve(actor=request.user, batch=batch)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("benefits:batch_detail", batch_id=batch.pk)
+    if approved:
         messages.success(request, "批次已审核通过，可以导出银行发放文件。")
     else:
         messages.info(request, "该批次已审核过，未作改动。")
