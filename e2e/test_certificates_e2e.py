@@ -52,10 +52,13 @@ def test_resident_applies_assessor_grades_staff_issue_resident_sees_issued(
     axe_check("我的办事")
     page.get_by_role("link", name="在线申请残疾人证").click()
     axe_check("在线申请")
-    page.get_by_role("button", name="提交申请").click()  # empty: the summary names the field
+    page.get_by_role("button", name="下一步").click()  # empty: the summary names the field
     expect(page.get_by_role("alert")).to_contain_text("办理事项")
     axe_check("在线申请错误提示")
     page.get_by_label("办理事项").select_option("new")
+    page.get_by_role("button", name="下一步").click()
+    expect(page.get_by_label("换领原因")).to_have_count(0)  # only the questions of 新办
+    axe_check("在线申请第 2 步")
     page.get_by_label("户籍所在村（社区）").select_option(regions["village_a"])
     page.get_by_label("残疾类别").select_option("4")
     page.get_by_role("button", name="提交申请").click()

@@ -22,7 +22,7 @@ from canlian.core.schemas import ErrorOut
 
 router = Router(tags=["证件办理"])
 REFUSALS = {"conflict": 409, "out_of_order": 409, "forbidden": 403, "jurisdiction": 404,
-            "separation_of_duties": 403}
+            "separation_of_duties": 403, "not_linked": 403}
 
 
 class StepOut(Schema):

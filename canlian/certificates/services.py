@@ -68,6 +68,7 @@ from canlian.core.permissions import in_jurisdiction
 from canlian.core.roles import Role
 from canlian.core.sms import send_sms
 from canlian.core.workdays import add_working_days, working_days_between
+from canlian.registry import guardians
 from canlian.registry import services as registry_services
 from canlian.registry.models import CancelReason, Category, CertificateStatus, LivingStatus, Person
 from canlian.registry.rows import parse_rows
@@ -266,8 +267,11 @@ def _check_submitter(actor: User, *, channel: str, region: Region, id_index: str
     if not can_submit_on(actor, channel):
         raise DomainError("channel", "您的角色不能通过该通道提交申请。", field="channel")
     if actor.role == Role.RESIDENT:
-        # For self (the account's own ID); for a household member or a ward the relation is
-        # declared and the guardianship proof is on the checklist at 受理.
+        # Self, the registered household, or a ward staff verified (GuardianLink); anyone else
+        # gets one answer that says nothing about the ID number (issue 17 item 5), before any
+        # check that would (an open application, a certificate).
+        if not guardians.may_act_for(actor, id_index):
+            raise DomainError("not_linked", guardians.NOT_LINKED_MESSAGE)
         if applicant_relation == "本人" and id_index != actor.id_number_index:
             raise DomainError("id_number", "为本人申请时，身份证号须与您账户登记的一致。",
                               field="id_number")
@@ -319,8 +323,8 @@ def application_submit(*, actor: User, type: str, channel: str, name: str, id_nu
                           f"就地简办只能评定县残联下放的类别（{labels}），其他类别请到县级窗口申请。",
                           field="declared_category")
     if Application.objects.filter(id_number_index=index, status__in=OPEN_STATUSES).exists():
-        raise DomainError("open_application", "该身份证号已有正在办理的申请，请等待办结后再申请。",
-                          field="id_number")
+        raise DomainError("open_application",
+                          "该人员已有正在办理的残疾人证申请，请等待办结后再申请。")
     person = Person.objects.filter(id_number_index=index).first()
     if not outgoing:
         _check_type_rules(type=type, person=person, today=today,

@@ -9,6 +9,7 @@ app_name = "portal"
 urlpatterns = [
     path("", views.home, name="home"),
     path("apply/", views.apply, name="apply"),
+    path("wards/", views.wards, name="wards"),
     path("notices/", views.notices, name="notices"),
     path("applications/<int:application_id>/", views.application_detail,
          name="application_detail"),

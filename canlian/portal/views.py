@@ -4,6 +4,8 @@ usable; every form names the field at fault in its error summary."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -15,13 +17,14 @@ from canlian.cases.forms import uploads as case_uploads
 from canlian.cases.views import cases as case_views
 from canlian.certificates import selectors as cert_selectors
 from canlian.certificates import services as cert_services
-from canlian.certificates.models import Channel, DocumentKind
+from canlian.certificates.models import ApplicationType, Channel, DocumentKind
 from canlian.certificates.views import document_response
 from canlian.core.access import roles_required
 from canlian.core.errors import DomainError
 from canlian.core.roles import PORTAL_ROLES, Role
 from canlian.portal import selectors
-from canlian.portal.forms import ApplyForm, DocumentForm
+from canlian.portal.forms import ApplyForm, ApplyStartForm, DocumentForm, WardForm
+from canlian.registry import guardians
 
 
 @roles_required(PORTAL_ROLES)
@@ -32,55 +35,66 @@ def home(request: HttpRequest) -> HttpResponse:
         "applications": applications, "unread": notices.filter(read_at__isnull=True).count(),
         "latest": list(notices[:3]), "can_apply": request.user.role == Role.RESIDENT,
         "linked": bool(request.user.id_number_index),
+        "wards": guardians.wards_of(request.user) if request.user.role == Role.RESIDENT else [],
     })
-
-
-def _applicants(request: HttpRequest) -> list[tuple[str, str]]:
-    choices = []
-    own = selectors.own_person(request.user)
-    if request.user.id_number_index:
-        choices.append(("self", f"本人（{request.user.name}）"))
-    for person in selectors.household_persons(request.user):
-        if own is None or person.pk != own.pk:
-            choices.append((f"member-{person.pk}", f"家庭成员：{person.name}"))
-    choices.append(("other", "其他人（我是其监护人或亲属）"))
-    return choices
 
 
 @roles_required(Role.RESIDENT)
 def apply(request: HttpRequest) -> HttpResponse:
-    own = selectors.own_person(request.user)
-    initial = {"applicant": "self" if request.user.id_number_index else "other",
-               "region": own.region_id if own else request.user.region_id,
-               "phone": request.user.phone}
-    form = ApplyForm(request.POST if request.method == "POST" else None, initial=initial,
-                     applicants=_applicants(request),
-                     regions=selectors.village_choices(request.user))
+    """Step 1 (GET, no scripts needed): what to do and for whom. Step 2: only that type's
+    questions, for the chosen person; the choice travels in hidden fields."""
+    people = {a.key: a for a in selectors.applicants(request.user)}
+    choices = [(a.key, a.label) for a in people.values()]
+    source = request.POST if request.method == "POST" else request.GET
+    start = ApplyStartForm(source if "type" in source else None, applicants=choices)
+    context: dict[str, Any] = {"start": start, "has_people": bool(choices)}
+    if not start.is_valid() or "change" in request.GET:
+        return render(request, "portal/apply.html", context)
+    kind = start.cleaned_data["type"]
+    who = people[start.cleaned_data["applicant"]]
+    form = ApplyForm(request.POST if request.method == "POST" else None, type=kind,
+                     regions=selectors.village_choices(request.user),
+                     initial={"region": who.region_code, "phone": request.user.phone})
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        name, id_number, relation = data["name"], data["id_number"], data["relation"]
-        if data["applicant"] == "self":
-            name, id_number, relation = request.user.name, request.user.id_number, "本人"
-        elif data["applicant"].startswith("member-"):
-            members = {f"member-{p.pk}": p for p in selectors.household_persons(request.user)}
-            member = members[data["applicant"]]
-            name, id_number, relation = member.name, member.id_number, "家庭成员"
         try:
             application = cert_services.application_submit(
-                actor=request.user, type=data["type"], channel=Channel.ONLINE, name=name,
-                id_number=id_number, region_code=data["region"], phone=data["phone"],
-                applicant_relation=relation, declared_category=data["declared_category"],
-                renewal_reason=data["renewal_reason"], cancel_reason=data["cancel_reason"],
-                destination=data["destination"],
-                previous_certificate_number=data["previous_certificate_number"],
-                note=data["note"], in_person=False, request=request)
+                actor=request.user, type=kind, channel=Channel.ONLINE, name=who.name,
+                id_number=who.id_number, region_code=form.value("region"),
+                phone=form.value("phone"), applicant_relation=who.relation,
+                declared_category=form.value("declared_category"),
+                renewal_reason=form.value("renewal_reason"),
+                cancel_reason=form.value("cancel_reason"), destination=form.value("destination"),
+                previous_certificate_number=form.value("previous_certificate_number"),
+                note=form.value("note"), in_person=False, request=request)
         except DomainError as error:
             form.add_domain_error(error)
         else:
             messages.success(request, f"申请已提交，受理编号 {application.reference}。"
                                       "请上传照片和材料，办理进度会通知您。")
             return redirect("portal:application_detail", application_id=application.pk)
-    return render(request, "portal/apply.html", {"form": form})
+    return render(request, "portal/apply.html", {
+        **context, "form": form, "hidden": start.as_hidden_fields(),
+        "type_label": ApplicationType(kind).label, "who": who})
+
+
+@roles_required(Role.RESIDENT)
+def wards(request: HttpRequest) -> HttpResponse:
+    """我的被监护人: ask to act for a ward; staff verify the guardianship before it is usable.
+    Every request gets the same answer, whoever the ID number belongs to."""
+    form = WardForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            guardians.guardian_link_request(actor=request.user, name=data["name"],
+                                            id_number=data["id_number"],
+                                            relation=data["relation"], request=request)
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            messages.success(request, guardians.REQUESTED_MESSAGE)
+            return redirect("portal:wards")
+    return render(request, "portal/wards.html", {
+        "form": form, "links": list(guardians.links_of(request.user))})
 
 
 @roles_required(Role.RESIDENT)
@@ -136,6 +150,9 @@ def _case_about_choices(request: HttpRequest) -> list[tuple[str, str]]:
     for person in selectors.household_persons(request.user):
         if own is None or person.pk != own.pk:
             choices.append((f"member-{person.pk}", f"家庭成员：{person.name}"))
+    for link in guardians.wards_of(request.user):
+        if link.person_id and f"member-{link.person_id}" not in dict(choices):
+            choices.append((f"member-{link.person_id}", f"被监护人：{link.name}"))
     choices.append(("none", "不针对某个人（如对残联工作的建议）" if choices else "我自己"))
     return choices
 
@@ -157,7 +174,7 @@ def request_create(request: HttpRequest) -> HttpResponse:
                                    "contact_phone": request.user.phone})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        members = {f"member-{p.pk}": p for p in selectors.household_persons(request.user)}
+        members = {f"member-{p.pk}": p for p in selectors.persons_of(request.user)}
         try:
             case = case_services.case_register(
                 actor=request.user, source=data["source"], category=data["category"],

@@ -165,16 +165,17 @@ class PersonQuerySet(JurisdictionQuerySet):
         return self.exclude(disabled_condition())
 
     def visible_to(self, user: User) -> Self:
-        """Staff: their jurisdiction. A resident: the people of their own household only."""
+        """Staff: their jurisdiction. A resident: the people of their own household, and the
+        wards staff verified as linked to their account (GuardianLink)."""
         if user.is_authenticated and user.is_active and user.role == Role.RESIDENT:
-            if not user.id_number_index:
-                return self.none()
-            own = Person.objects.filter(id_number_index=user.id_number_index)
-            return self.filter(
-                Q(id_number_index=user.id_number_index)
-                | Q(household__isnull=False,
+            wards = GuardianLink.objects.verified().filter(user=user, person__isnull=False)
+            mine = Q(pk__in=wards.values("person"))
+            if user.id_number_index:
+                own = Person.objects.filter(id_number_index=user.id_number_index)
+                mine |= Q(id_number_index=user.id_number_index) | Q(
+                    household__isnull=False,
                     household__in=own.exclude(household=None).values("household"))
-            )
+            return self.filter(mine)
         if jurisdiction_prefix(user) is None:
             return self.none()
         return super().visible_to(user)
@@ -363,3 +364,62 @@ class ChangeApprovalSetting(models.Model):
 
     def __str__(self) -> str:
         return f"{self.county_id} {self.get_group_display()}"
+
+
+class GuardianLinkStatus(models.TextChoices):
+    PENDING = "pending", "待核实"
+    VERIFIED = "verified", "已核实"
+    REJECTED = "rejected", "未通过"
+
+
+OPEN_GUARDIAN_LINK_STATUSES = (GuardianLinkStatus.PENDING, GuardianLinkStatus.VERIFIED)
+
+
+class GuardianLinkQuerySet(JurisdictionQuerySet):
+    jurisdiction_field = "region__code"
+
+    def verified(self) -> Self:
+        return self.filter(status=GuardianLinkStatus.VERIFIED)
+
+
+class GuardianLink(models.Model):
+    """A resident account acting for another person as their guardian or relative (为被监护人
+    办事). The resident records it as a request in the portal; it is usable only once staff of
+    the person's jurisdiction verified the guardianship proof. `person` is the registry person
+    with that ID number, if any (never told to the requester); a request naming nobody in the
+    registry waits in the requester's own region, and once verified lets the guardian apply for a
+    first certificate of a ward not yet registered."""
+
+    user = models.ForeignKey(User, verbose_name="监护人账户", on_delete=models.CASCADE,
+                             related_name="guardian_links")
+    person = models.ForeignKey(Person, verbose_name="被监护人档案", null=True, blank=True,
+                               on_delete=models.PROTECT, related_name="guardian_links")
+    region = models.ForeignKey(Region, verbose_name="核实区域", on_delete=models.PROTECT,
+                               related_name="+")
+    name = models.CharField("被监护人姓名", max_length=50)
+    id_number = EncryptedCharField("被监护人身份证号")
+    id_number_index = models.CharField(max_length=64, db_index=True)
+    relation = models.CharField("与被监护人关系", max_length=20)
+    status = models.CharField("状态", max_length=10, choices=GuardianLinkStatus.choices,
+                              default=GuardianLinkStatus.PENDING)
+    requested_at = models.DateTimeField("申请时间")
+    decided_by = models.ForeignKey(User, verbose_name="核实人", null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField("核实时间", null=True, blank=True)
+    decision_note = models.CharField("核实意见", max_length=200, blank=True)
+
+    objects = GuardianLinkQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "监护关系"
+        verbose_name_plural = "监护关系"
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "id_number_index"],
+                condition=Q(status__in=["pending", "verified"]),
+                name="guardian_link_one_open_per_ward"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} 的监护关系"

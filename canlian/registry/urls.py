@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from canlian.registry import views
+from canlian.registry import guardian_views, views
 
 app_name = "registry"
 
@@ -13,6 +13,8 @@ urlpatterns = [
     path("export/", views.person_export, name="person_export"),
     path("changes/", views.change_list, name="change_list"),
     path("changes/<int:change_id>/", views.change_detail, name="change_detail"),
+    path("guardians/", guardian_views.link_list, name="guardian_list"),
+    path("guardians/<int:link_id>/", guardian_views.link_detail, name="guardian_detail"),
     path("settings/approval/", views.approval_settings, name="approval_settings"),
     path("<int:person_id>/", views.person_detail, name="person_detail"),
     path("<int:person_id>/edit/", views.person_edit, name="person_edit"),

@@ -115,8 +115,15 @@ def _api_create(actor: User, p: dict[str, User]) -> tuple[Kwargs, Kwargs | None]
         p["village_liaison"].region_id
     channel = {"resident": "online", "village_liaison": "township",
                "township_staff": "township"}.get(actor.role, "window")
-    body = {"type": "new", "channel": channel, "name": "新申请", "id_number": make_id_number(),
-            "region_code": village, "declared_category": 4, "applicant_relation": "监护人"}
+    number, relation = make_id_number(), "监护人"
+    if actor.role == "resident":  # a resident applies for themselves (or a verified ward)
+        from canlian.core.crypto import blind_index
+
+        User.objects.filter(pk=actor.pk).update(id_number=number,
+                                                id_number_index=blind_index(number))
+        relation = "本人"
+    body = {"type": "new", "channel": channel, "name": "新申请", "id_number": number,
+            "region_code": village, "declared_category": 4, "applicant_relation": relation}
     return {"_body": body}, None
 
 

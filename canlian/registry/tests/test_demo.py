@@ -119,7 +119,7 @@ def test_seed_demo_command_fills_the_registry_once() -> None:
     assert f"新增 {PERSONS} 人" in out.getvalue()
     assert "演示账户" in out.getvalue()  # the accounts are still created
     counts = _counts()
-    assert counts[0] == PERSONS
+    assert counts[0] == PERSONS + 2  # and the portal demo's resident and ward (portal/demo.py)
     assert not Household.objects.exclude(members__category__isnull=False).exists()
     assert HouseholdStatus.objects.filter(kind="dibao").exists()
     assert Person.objects.filter(certificate_status=CertificateStatus.EXPIRED).exists()

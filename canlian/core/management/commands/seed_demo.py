@@ -39,12 +39,15 @@ DEMO_USERS: tuple[tuple[str, str, str, str], ...] = (
     ("liaison1", "杨秀英", Role.VILLAGE_LIAISON, ""),  # first village of 楚米镇
     ("liaison2", "吴德才", Role.VILLAGE_LIAISON, ""),  # first village of 松坎镇
     ("resident", "黄小梅", Role.RESIDENT, ""),
+    # The guardian of a registered disabled child (portal/demo.py links them).
+    ("relative", "黄建华", Role.RESIDENT, ""),
     ("volunteer", "何志远", Role.VOLUNTEER, ""),
 )
 DEMO_VILLAGE_OF = {"liaison1": "520322101", "liaison2": "520322103", "resident": "520322101",
-                   "volunteer": "520322101"}
-DEMO_PHONES = {"admin": "13800000001", "liaison1": "13800000009", "resident": "13800000011"}
-DEMO_ID_NUMBERS = {"resident": "520322199001011244"}
+                   "relative": "520322101", "volunteer": "520322101"}
+DEMO_PHONES = {"admin": "13800000001", "liaison1": "13800000009", "resident": "13800000011",
+               "relative": "13800000012"}
+DEMO_ID_NUMBERS = {"resident": "520322199001011244", "relative": "520322196505051211"}
 
 
 def _first_village(township_prefix: str) -> str:
