@@ -43,6 +43,10 @@ def seed_demo(*, persons: int, stdout: TextIO) -> None:
                                 is_active=True).order_by("pk").first()
     if staff is None:
         return
+    # 不相容岗位分离: `staff` enters the scores of townships without their own account, so
+    # another county staff account finalises (the demo's county2).
+    finalizer = User.objects.filter(role=Role.COUNTY_STAFF, region=county,
+                                    is_active=True).exclude(pk=staff.pk).order_by("pk").first()
     if AppraisalScheme.objects.filter(county=county).exists():
         stdout.write("演示专职委员考核：已存在，不再生成\n")
         return
@@ -56,13 +60,15 @@ def seed_demo(*, persons: int, stdout: TextIO) -> None:
         rng = random.Random(2026)
         earlier = services.quarter_compute(actor=staff, period=last.previous())
         _score(earlier, staff, rng)
-        earlier = services.quarter_finalize(actor=staff, quarter=earlier)
-        appealed = _appeal(earlier, staff)
+        if finalizer is not None:
+            earlier = services.quarter_finalize(actor=finalizer, quarter=earlier)
+        appealed = _appeal(earlier, staff) if earlier.is_finalized else False
         latest = services.quarter_compute(actor=staff, period=last)
         _score(latest, staff, rng, skip=LATE_TOWNSHIP)
     earlier.refresh_from_db()
     latest.refresh_from_db()
-    stdout.write(f"演示专职委员考核：{earlier.period.label}已定稿（{earlier.officer_count} 人，"
+    stdout.write(f"演示专职委员考核：{earlier.period.label}{earlier.get_status_display()}"
+                 f"（{earlier.officer_count} 人，"
                  f"补贴 {earlier.total_amount} 元{'，申诉 1 件' if appealed else ''}）；"
                  f"{latest.period.label}待定稿（楚米镇待录入人工评分）\n")
 

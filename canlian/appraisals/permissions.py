@@ -49,3 +49,13 @@ def can_decide_appeal(actor: User, appeal: AppraisalAppeal) -> bool:
         is_county_staff(actor)
         and in_jurisdiction(actor, appeal.result.region_id)
     )
+
+
+def finalize_conflict(actor: User, scored_by_actor: bool) -> str:
+    """不相容岗位分离 (DESIGN.md "Data"): who entered manual scores of a quarter does not
+    finalise it (定稿 is the approval of those scores); `scored_by_actor` from
+    selectors.has_scored."""
+    if not scored_by_actor:
+        return ""
+    return ("不相容岗位分离：您录入了本季度的人工评分，不能再为同一季度定稿。"
+            "请由另一名县残联工作人员定稿。")

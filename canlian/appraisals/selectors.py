@@ -71,6 +71,11 @@ def quarters_for(*, actor: User) -> QuerySet[AppraisalQuarter]:
         "computed_by", "finalized_by")
 
 
+def has_scored(*, actor: User, quarter: AppraisalQuarter) -> bool:
+    """Whether the actor entered manual scores of any officer in the quarter."""
+    return quarter.results.filter(manual_by=actor).exists()
+
+
 def quarter_get_for(*, actor: User, quarter_id: int) -> AppraisalQuarter:
     quarter = quarters_for(actor=actor).filter(pk=quarter_id).select_related("county").first()
     if quarter is None:
@@ -131,12 +136,15 @@ def quarter_summary(*, actor: User, quarter: AppraisalQuarter) -> dict[str, Any]
         officers=Count("pk"), amount=Sum("amount"),
         unscored=Count("pk", filter=Q(manual_complete=False)),
         adjusted=Count("pk", filter=Q(is_adjusted=True)),
+        scored_by_me=Count("pk", filter=Q(manual_by=actor)),
         **{f"tier_{n}": Count("pk", filter=Q(tier_label=label))
            for n, label in enumerate(labels)})
     return {
         "officers": totals["officers"], "amount": totals["amount"] or Decimal("0.00"),
         "unscored": totals["unscored"] if rules.manual_items else 0,
         "adjusted": totals["adjusted"],
+        # Manual scores the actor entered (所见范围内): county staff see the whole quarter.
+        "scored_by_me": totals["scored_by_me"],
         "tiers": [{"tier": tier, "count": totals[f"tier_{n}"],
                    "amount": rules.amount_for(tier)} for n, tier in enumerate(rules.tiers)],
     }

@@ -212,6 +212,10 @@ def quarter_finalize(*, actor: User, quarter: AppraisalQuarter,
     locked = AppraisalQuarter.objects.select_for_update().get(pk=quarter.pk)
     if locked.is_finalized:
         raise DomainError("finalized", f"{locked.period.label}已定稿。")
+    reason = permissions.finalize_conflict(actor, selectors.has_scored(actor=actor,
+                                                                      quarter=locked))
+    if reason:
+        raise DomainError("separation_of_duties", reason)
     if locked.frozen_rules.manual_items:
         missing = locked.results.filter(manual_complete=False).count()
         if missing:

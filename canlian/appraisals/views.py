@@ -81,13 +81,16 @@ def quarter_detail(request: HttpRequest, quarter_id: int) -> HttpResponse:
     data = form.cleaned_data if form.is_valid() else {}
     filters = selectors.ResultFilter(region=data.get("region", ""), tier=data.get("tier", ""),
                                      q=data.get("q", ""))
+    summary = selectors.quarter_summary(actor=actor, quarter=quarter)
     return render(request, "appraisals/quarter_detail.html", {
         **paginate(request, selectors.results_for(actor=actor, quarter=quarter,
                                                   filters=filters), 50),
         "quarter": quarter, "rules": rules, "filter_form": form,
-        "summary": selectors.quarter_summary(actor=actor, quarter=quarter),
+        "summary": summary,
         "kpis": [(key, KPI_LABELS[key], rules.weights.get(key, 0)) for key in KPI_KEYS],
         "can_compute": permissions.is_county_staff(actor),
+        "finalize_refusal": permissions.finalize_conflict(
+            actor, not quarter.is_finalized and summary["scored_by_me"] > 0),
         "can_score": actor.role in permissions.SCORE_ROLES and not quarter.is_finalized})
 
 

@@ -23,7 +23,7 @@ from canlian.registry.models import Person
 
 router = Router(tags=["走访与诉求"])
 REFUSALS = {"conflict": 409, "out_of_order": 409, "final": 409, "late": 409, "forbidden": 403,
-            "jurisdiction": 404}
+            "jurisdiction": 404, "separation_of_duties": 403}
 NeedKindLiteral = Literal["rehab", "device", "accessibility", "employment", "education", "care",
                           "subsidy", "legal", "other"]
 SourceLiteral = Literal["visit", "help", "suggestion", "petition", "hotline", "proposal"]

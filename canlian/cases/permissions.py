@@ -73,3 +73,15 @@ def can_request_review(actor: User, case: Case,
     if actor.role == Role.RESIDENT:
         return is_own_case(actor, case, household_person_ids)
     return can_handle(actor, case)
+
+
+def closure_conflict(actor: User, case: Case) -> str:
+    """不相容岗位分离 (DESIGN.md "Data"): who concluded the case (办结) does not confirm its
+    closure — neither the staff return visit (回访评价, which closes it when satisfied) nor the
+    销号 of a petition. The person themself (a resident) always rates their own case."""
+    if actor.role == Role.RESIDENT:
+        return ""
+    if case.concluded_by_id is None or case.concluded_by_id != actor.pk:
+        return ""
+    return ("不相容岗位分离：您办结了该诉求，回访评价和销号须由其他工作人员"
+            "（如村（社区）专职委员或另一名工作人员）进行。")

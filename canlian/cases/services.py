@@ -90,6 +90,12 @@ def _require_handler(actor: User, case: Case, action: str) -> None:
                                        "请由承办单位或县残联办理。")
 
 
+def _require_independent_closer(actor: User, case: Case) -> None:
+    reason = permissions.closure_conflict(actor, case)
+    if reason:
+        raise DomainError("separation_of_duties", reason)
+
+
 def _event(case: Case, action: str, actor: User | None, *, from_status: str, note: str = "",
            unit: OrgUnit | None = None) -> CaseEvent:
     return CaseEvent.objects.create(
@@ -352,6 +358,7 @@ def case_rate(*, actor: User, case: Case, satisfaction: str, note: str = "",
     _require_status(case, CaseAction.RATE)
     if not permissions.can_rate(actor, case, household_person_ids(actor)):
         raise DomainError("forbidden", "您不能评价该诉求。")
+    _require_independent_closer(actor, case)
     _claim(case, expected_version)
     now = _now()
     case.satisfaction, case.rated_at = satisfaction, now
@@ -402,6 +409,7 @@ def case_confirm(*, actor: User, case: Case, note: str = "", expected_version: i
     asked within 30 days of the reply. Other cases are 销号 by the person's rating."""
     _require_handler(actor, case, CaseAction.CONFIRM)
     _require_status(case, CaseAction.CONFIRM)
+    _require_independent_closer(actor, case)
     if not confirm_allowed(case):
         raise DomainError("out_of_order", "请先回访诉求人并记录满意度；满意或基本满意即自动销号。")
     _claim(case, expected_version)

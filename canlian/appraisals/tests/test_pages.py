@@ -58,7 +58,7 @@ def _score_all(client: Client, actor: User, quarter: AppraisalQuarter) -> None:
 def _finalize(client: Client, p: dict[str, User]) -> AppraisalQuarter:
     quarter = _compute(client, p["county_staff"])
     _score_all(client, p["county_staff"], quarter)
-    client.force_login(p["county_staff"])
+    client.force_login(p["county_staff_2"])  # not the scorer (不相容岗位分离)
     with h.on(date(2026, 4, 13)):
         client.post(reverse("appraisals:quarter_finalize", args=[quarter.pk]))
     client.force_login(p["county_staff"])
@@ -112,7 +112,7 @@ def test_officer_sees_own_result_only_once_finalized_and_appeals(
     assert client.get(reverse("appraisals:result_detail", args=[mine.pk])).status_code == 404
 
     _score_all(client, county["county_staff"], quarter)
-    client.force_login(county["county_staff"])
+    client.force_login(county["county_staff_2"])  # not the scorer (不相容岗位分离)
     with h.on(date(2026, 4, 13)):
         client.post(reverse("appraisals:quarter_finalize", args=[quarter.pk]))
     client.force_login(liaison)

@@ -43,8 +43,8 @@ def _finalized(p: dict[str, User]) -> AppraisalResult:
     quarter = h.compute(p["county_staff"])
     for result in quarter.results.all():
         services.manual_scores_save(actor=p["county_staff"], result=result, scores=MANUAL)
-    with h.on(date(2026, 4, 13)):  # a Monday
-        services.quarter_finalize(actor=p["county_staff"], quarter=quarter)
+    with h.on(date(2026, 4, 13)):  # a Monday; not the scorer (不相容岗位分离)
+        services.quarter_finalize(actor=p["county_staff_2"], quarter=quarter)
     return _mine(p["village_liaison"])
 
 

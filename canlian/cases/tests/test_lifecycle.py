@@ -140,7 +140,8 @@ def test_petition_review_then_recheck_then_final(
         services.case_accept(actor=township, case=case)
         services.case_start(actor=township, case=case)
         services.case_conclude(actor=township, case=case, reply="不符合条件。")
-        services.case_rate(actor=township, case=case, satisfaction="dissatisfied")
+        services.case_rate(actor=personas["village_liaison"], case=case,
+                           satisfaction="dissatisfied")
     assert case.status == CaseStatus.CONCLUDED  # a petition keeps its reply
     with on(date(2026, 6, 20)):
         services.case_review_request(actor=township, case=case, note="申请复查")
@@ -157,7 +158,7 @@ def test_petition_review_then_recheck_then_final(
         with pytest.raises(DomainError) as final:
             services.case_review_request(actor=county, case=case)
         assert "不再受理" in final.value.message
-        services.case_confirm(actor=county, case=case)
+        services.case_confirm(actor=personas["county_staff_2"], case=case)
     assert case.status == CaseStatus.CONFIRMED
 
 
@@ -174,7 +175,7 @@ def test_review_asked_more_than_30_days_after_the_reply_is_refused(
         services.case_review_request(actor=staff, case=case)
     assert late.value.code == "late"
     with on(date(2026, 7, 2)):
-        services.case_confirm(actor=staff, case=case, note="逾期未申请复查")
+        services.case_confirm(actor=personas["county_staff"], case=case, note="逾期未申请复查")
     assert case.status == CaseStatus.CONFIRMED
 
 

@@ -103,6 +103,8 @@ def available_actions(actor: User, case: Case) -> list[tuple[str, str]]:
         allowed = services.ALLOWED_FROM.get(action, ())
         if status not in allowed:
             continue
+        if action in ("rate", "confirm") and permissions.closure_conflict(actor, case):
+            continue
         if action == "rate":
             ok = permissions.can_rate(actor, case, household)
         elif action == "review":
@@ -138,6 +140,8 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
         "case": case, "events": selectors.case_events(case),
         "attachments": selectors.case_attachments(case), "form": form,
         "actions": available_actions(request.user, case),
+        "closure_refusal": permissions.closure_conflict(request.user, case)
+        if case.status == "concluded" else "",
         "is_overdue": selectors.is_overdue(case), "overdue_days": selectors.overdue_days(case),
         "can_attach": case.is_open and request.user.role in permissions.REGISTER_ROLES,
     })
@@ -194,7 +198,7 @@ def case_action(request: HttpRequest, case_id: int, action: str) -> HttpResponse
             run_action(action, request, case, form.cleaned_data)
         except DomainError as error:
             if error.code in ("conflict", "out_of_order", "forbidden", "jurisdiction", "final",
-                              "late"):
+                              "late", "separation_of_duties"):
                 messages.error(request, error.message)
                 return redirect("cases:case_detail", case_id=case.pk)
             form.add_domain_error(error)
