@@ -17,6 +17,7 @@ from canlian.benefits.models import (
 from canlian.benefits.months import parse_month, this_month
 from canlian.core.errors import DomainError
 from canlian.core.forms import DomainErrorFormMixin
+from canlian.core.params import IdField
 
 
 class MonthField(forms.CharField):
@@ -78,7 +79,7 @@ class ReviewForm(DomainErrorFormMixin, forms.Form):
                                  choices=[("approve", "同意"), ("reject", "不同意")])
     note = forms.CharField(label="意见说明", max_length=300, required=False,
                            help_text="不同意时必须填写理由。")
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = IdField(widget=forms.HiddenInput, min_value=0)
 
 
 class StopForm(DomainErrorFormMixin, forms.Form):
@@ -88,7 +89,7 @@ class StopForm(DomainErrorFormMixin, forms.Form):
                              help_text="停发和暂停必须填写原因。")
     effective_month = MonthField(label="停发生效月份", required=False,
                                  help_text="停发时填写：从该月起不再发放。")
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = IdField(widget=forms.HiddenInput, min_value=0)
 
 
 class EnrolmentFilterForm(forms.Form):

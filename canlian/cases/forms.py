@@ -20,6 +20,7 @@ from canlian.cases.models import (
 )
 from canlian.cases.visits import NeedIn
 from canlian.core.forms import DomainErrorFormMixin
+from canlian.core.params import IdField
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 ATTACHMENT_ACCEPT = "image/jpeg,image/png,application/pdf"
@@ -54,7 +55,7 @@ class MultipleFileField(forms.FileField):
 class VersionForm(DomainErrorFormMixin, forms.Form):
     """Every transition form carries the version the user saw (optimistic concurrency)."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    version = IdField(widget=forms.HiddenInput)
 
 
 # ------------------------------------------------------------------ visits

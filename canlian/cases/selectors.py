@@ -26,6 +26,7 @@ from canlian.cases.models import (
 )
 from canlian.core.managers import jurisdiction_prefix
 from canlian.core.models import Region, RegionLevel, User
+from canlian.core.params import query_int
 from canlian.core.roles import Role
 from canlian.organizations.models import OrgUnit
 from canlian.organizations.selectors import liaison_officers_by_village
@@ -230,7 +231,8 @@ def cases_for(*, actor: User, filters: CaseFilter = CaseFilter(),
     if filters.q:
         text = filters.q.strip()
         reference = text.upper().removeprefix("SQ")
-        by_ref = Q(pk=int(reference[4:])) if reference.isdigit() and len(reference) > 4 else Q()
+        number = query_int({"n": reference[4:]}, "n") if reference.isdigit() else None
+        by_ref = Q(pk=number) if len(reference) > 4 and number is not None else Q()
         cases = cases.filter(Q(title__contains=text) | by_ref
                              | Q(person__in=Person.objects.filter(search_condition(text))))
     if filters.status == "open":

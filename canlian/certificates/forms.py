@@ -19,6 +19,7 @@ from canlian.certificates.models import (
 )
 from canlian.certificates.workflow import CANCEL_REASONS
 from canlian.core.forms import DomainErrorFormMixin
+from canlian.core.params import IdField
 from canlian.registry.models import CancelReason, Category, Grade
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -33,7 +34,7 @@ def _blank(choices: Any, label: str = "请选择") -> list[tuple[Any, str]]:
 class VersionForm(DomainErrorFormMixin, forms.Form):
     """Every transition form carries the version the user saw (optimistic concurrency)."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    version = IdField(widget=forms.HiddenInput)
 
 
 class ApplicationForm(DomainErrorFormMixin, forms.Form):

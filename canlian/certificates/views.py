@@ -39,6 +39,7 @@ from canlian.core import selectors as core_selectors
 from canlian.core.access import roles_required
 from canlian.core.errors import DomainError
 from canlian.core.models import AuditAction, Region
+from canlian.core.params import query_ids
 from canlian.core.roles import BUSINESS_ROLES, Role
 from canlian.core.views.paging import paginate
 
@@ -327,7 +328,7 @@ def expiring_list(request: HttpRequest) -> HttpResponse:
     form = ExpiryFilterForm(request.GET or None, townships=townships)
     township = form.cleaned_data.get("township", "") if form.is_valid() else ""
     if request.method == "POST":
-        ids = [int(i) for i in request.POST.getlist("person") if i.isdigit()]
+        ids = query_ids(request.POST.getlist("person"))
         if not ids:
             messages.error(request, "请先勾选需要换领的人员。")
         else:

@@ -9,6 +9,7 @@ from django import forms
 from canlian.benefits.forms import MonthField
 from canlian.benefits.months import this_month
 from canlian.core.forms import DomainErrorFormMixin
+from canlian.core.params import IdField
 from canlian.crosscheck.models import DatasetKind, FindingKind, FindingStatus
 
 
@@ -35,7 +36,7 @@ class FindingFilterForm(forms.Form):
     status = forms.ChoiceField(label="状态", required=False,
                                choices=_with_all(FindingStatus.choices))
     township = forms.ChoiceField(label="乡镇（街道）", required=False)
-    dataset = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+    dataset = IdField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args: Any, townships: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -20,17 +20,15 @@ from canlian.benefits.months import this_month
 from canlian.benefits.permissions import PAYROLL_ROLES, VIEW_ROLES, can_apply
 from canlian.core.access import roles_required
 from canlian.core.errors import DomainError
+from canlian.core.params import query_int
 from canlian.core.roles import Role
 from canlian.core.tables import ImportFileError, read_table
 
 
 @roles_required(VIEW_ROLES)
 def ledger_overview(request: HttpRequest) -> HttpResponse:
-    try:
-        year = int(request.GET.get("year", ""))
-    except ValueError:
-        year = timezone.localdate().year
-    year = min(max(year, 1990), 2100)
+    year = query_int(request.GET, "year", low=1990, high=2100,
+                     default=timezone.localdate().year)
     form = LedgerImportForm(request.POST or None, request.FILES or None)
     report = None
     if request.method == "POST" and request.user.role in PAYROLL_ROLES and form.is_valid():
@@ -88,9 +86,8 @@ def my_benefits(request: HttpRequest) -> HttpResponse:
 @require_POST
 def my_benefits_apply(request: HttpRequest) -> HttpResponse:
     """Apply online (网上申请) for oneself or a ward in one's household."""
-    try:
-        person_id = int(request.POST.get("person", ""))
-    except ValueError:
+    person_id = query_int(request.POST, "person")
+    if person_id is None:
         messages.error(request, "请在下方列表中选择要申请的政策。")
         return redirect("benefits:my_benefits")
     person = selectors.household_for_resident(request.user).filter(pk=person_id).first()

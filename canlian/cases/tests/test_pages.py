@@ -163,7 +163,7 @@ def test_the_board_counts_found_closed_overdue_and_days_and_exports_a_watermarke
         client = login(personas["county_staff"])
         html = client.get(reverse("cases:board")).content.decode()
         board = client.get(reverse("api:case_board")).json()
-        export = client.get(reverse("cases:board_export"))
+        export = client.post(reverse("cases:board_export"))
     [township] = board["townships"]
     assert (township["found"], township["closed"], township["overdue"]) == (2, 1, 1)
     assert township["avg_days"] == 4.0 and board["total"]["found"] == 2

@@ -3,6 +3,7 @@ attachments, and the 问题清单 board with its export."""
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from canlian.cases import files, permissions, selectors, services
 from canlian.cases.forms import (
@@ -36,6 +38,7 @@ from canlian.core.access import roles_required
 from canlian.core.errors import DomainError
 from canlian.core.exports import xlsx_write
 from canlian.core.models import AuditAction, User
+from canlian.core.params import query_int
 from canlian.core.views.paging import paginate
 
 
@@ -60,9 +63,8 @@ def _region_choices(request: HttpRequest) -> list[tuple[str, str]]:
 @roles_required(permissions.REGISTER_ROLES)
 def case_create(request: HttpRequest) -> HttpResponse:
     person = None
-    if (request.GET.get("person") or "").isdigit():
-        person = selectors.person_for_visit(actor=request.user,
-                                            person_id=int(request.GET["person"]))
+    if (person_id := query_int(request.GET, "person")) is not None:
+        person = selectors.person_for_visit(actor=request.user, person_id=person_id)
     form = CaseForm(request.POST if request.method == "POST" else None,
                     request.FILES or None, region_choices=_region_choices(request),
                     has_person=person is not None,
@@ -242,19 +244,29 @@ def board(request: HttpRequest) -> HttpResponse:
 
 
 @roles_required(permissions.READ_ROLES)
+@require_POST
 def board_export(request: HttpRequest) -> HttpResponse:
-    """The board as a watermarked XLSX (a few hundred rows: written at once, audited)."""
-    form = BoardFilterForm(request.GET or None, years=selectors.year_choices())
+    """The board as a watermarked XLSX (a few hundred rows: written at once, audited). An
+    export is an action, so it is a POST (a GET, prefetched or crawled, wrote a file and an
+    audit row each time); the file is unlinked once open, so none is left behind."""
+    form = BoardFilterForm(request.POST, years=selectors.year_choices())
     year = form.cleaned_data.get("year") if form.is_valid() else None
     data = selectors.board_for(actor=request.user, year=year)
     title = f"问题清单{f'（{year} 年）' if year else ''}"
-    path = (Path(settings.MEDIA_ROOT) / "exports"
-            / f"board-{request.user.pk}-{timezone.now():%Y%m%d%H%M%S%f}.xlsx")
-    count = xlsx_write(path, actor=request.user, title=title, headers=selectors.BOARD_HEADERS,
-                       rows=selectors.board_rows(data))
-    audit.audit_record(actor=request.user, action=AuditAction.EXPORT, object_type="cases.case",
-                       region_code=request.user.region_id, summary=f"导出问题清单 {count} 行",
-                       request=request)
-    return FileResponse(path.open("rb"), as_attachment=True,
+    folder = Path(settings.MEDIA_ROOT) / "exports"
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=folder, prefix="board-", suffix=".xlsx",
+                                     delete=False) as out:
+        path = Path(out.name)
+    try:
+        count = xlsx_write(path, actor=request.user, title=title,
+                           headers=selectors.BOARD_HEADERS, rows=selectors.board_rows(data))
+        audit.audit_record(actor=request.user, action=AuditAction.EXPORT,
+                           object_type="cases.case", region_code=request.user.region_id,
+                           summary=f"导出问题清单 {count} 行", request=request)
+        handle = path.open("rb")
+    finally:
+        path.unlink(missing_ok=True)
+    return FileResponse(handle, as_attachment=True,
                         filename=f"{title}_{timezone.localtime():%Y%m%d%H%M}.xlsx")
 

@@ -14,6 +14,7 @@ from canlian.core import workdays
 from canlian.core.access import roles_required
 from canlian.core.errors import DomainError
 from canlian.core.forms import DomainErrorFormMixin
+from canlian.core.params import query_int
 from canlian.core.roles import Role
 
 MAX_CALENDAR_FILE_BYTES = 1024 * 1024
@@ -33,11 +34,9 @@ class CalendarImportForm(forms.Form):
 
 
 def _year(request: HttpRequest) -> int:
-    try:
-        year = int(request.GET.get("year") or request.POST.get("year") or 0)
-    except ValueError:
-        year = 0
-    return year if 2000 <= year <= 2100 else timezone.localdate().year
+    year = query_int(request.GET, "year", low=2000, high=2100) or query_int(
+        request.POST, "year", low=2000, high=2100)
+    return year or timezone.localdate().year
 
 
 def _back(year: int) -> HttpResponse:
