@@ -8,7 +8,9 @@ without becoming a second, less protected copy of it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -78,7 +80,23 @@ def created(instance: models.Model, fields: Iterable[str]) -> dict[str, list[Any
     return {f: [None, _loggable(f, value)] for f, value in values if not is_empty(value)}
 
 
+# The web request being answered, set by AuditRequestMiddleware: a service that writes an audit
+# row without being handed the request (issue #16 §16: rows without an IP) still records the
+# client's address. Rows written by tasks and commands have none, and say so on the log page.
+_current_request: ContextVar[HttpRequest | None] = ContextVar("audit_request", default=None)
+
+
+@contextmanager
+def request_context(request: HttpRequest) -> Iterator[None]:
+    token = _current_request.set(request)
+    try:
+        yield
+    finally:
+        _current_request.reset(token)
+
+
 def client_ip(request: HttpRequest | None) -> str | None:
+    request = request if request is not None else _current_request.get()
     if request is None:
         return None
     return request.META.get("REMOTE_ADDR") or None

@@ -115,8 +115,14 @@ class AuditFilterForm(forms.Form):
     action = forms.ChoiceField(label="操作", required=False,
                                choices=[("", "全部"), *AuditAction.choices])
     username = forms.CharField(label="操作人账号", required=False, max_length=150)
-    object_type = forms.CharField(label="对象类型", required=False, max_length=60)
+    object_type = forms.ChoiceField(label="对象类型", required=False)
     object_id = forms.CharField(label="对象编号", required=False, max_length=64)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from canlian.core.auditview import object_type_choices
+
+        super().__init__(*args, **kwargs)
+        self.fields["object_type"].choices = [("", "全部"), *object_type_choices()]
 
 
 class UserFilterForm(forms.Form):

@@ -59,3 +59,17 @@ class PendingSignInStepMiddleware:
             return JsonResponse({"detail": "请先在网页上修改初始密码。"}, status=403)
         messages.warning(request, "这是您首次登录或密码已被管理员重置，请先设置自己的新密码。")
         return redirect("core:password_change")
+
+
+class AuditRequestMiddleware:
+    """Every audit row written while answering a request records the client's IP address, also
+    when the service writing it was not handed the request (canlian.core.audit.client_ip)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from canlian.core.audit import request_context
+
+        with request_context(request):
+            return self.get_response(request)

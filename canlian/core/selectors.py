@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -57,6 +58,19 @@ def region_choices_for(*, actor: User) -> list[tuple[str, str]]:
         (r.code, f"{'　' * indent[r.level]}{r.name}（{r.code}）")
         for r in regions_for(actor=actor).only("code", "name", "level")
     ]
+
+
+def region_labels(codes: Iterable[str]) -> dict[str, str]:
+    """Region code → the name a user reads ("楚米镇 青龙村" for a village, the name otherwise),
+    for every code given, in one query."""
+    wanted = {code for code in codes if code}
+    if not wanted:
+        return {}
+    return {
+        region.code: (f"{region.parent.name} {region.name}"
+                      if region.level == "village" and region.parent else region.name)
+        for region in Region.objects.filter(code__in=wanted).select_related("parent")
+    }
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from canlian.core.access import roles_required
 from canlian.core.errors import DomainError
 from canlian.core.idnumbers import mask_id_number
 from canlian.core.roles import Role
+from canlian.core.selectors import region_labels
 from canlian.core.views.paging import paginate
 from canlian.crosscheck import datasets, jobs, selectors, services
 from canlian.crosscheck.forms import DecisionForm, FindingFilterForm, ListImportForm
@@ -61,7 +62,9 @@ def finding_list(request: HttpRequest) -> HttpResponse:
     data = request.GET if request.GET else {"status": FindingStatus.OPEN}
     form, filters = _filters(request, data)
     context = paginate(request, selectors.findings_for(actor=request.user, filters=filters), 50)
+    places = region_labels(finding.region_code for finding in context["page"])
     for finding in context["page"]:
+        finding.region_label = places.get(finding.region_code, finding.region_code)
         finding.action = finding_action(finding)
         finding.masked_id = mask_id_number(finding.person.id_number if finding.person_id
                                            else finding.row.id_number)
@@ -93,6 +96,8 @@ def finding_detail(request: HttpRequest, finding_id: int) -> HttpResponse:
     number = finding.person.id_number if finding.person_id else finding.row.id_number
     return render(request, "crosscheck/finding_detail.html", {
         "finding": finding, "form": form, "evidence": finding_evidence(finding),
+        "region_label": region_labels([finding.region_code]).get(finding.region_code,
+                                                                 finding.region_code),
         "action": finding_action(finding), "masked_id": mask_id_number(number),
         "can_decide": can_confirm(request.user) and finding.status == FindingStatus.OPEN,
     })

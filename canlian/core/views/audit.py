@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from canlian.core import selectors
 from canlian.core.access import roles_required
+from canlian.core.auditview import describe
 from canlian.core.exports import audit_export_start
 from canlian.core.forms import AuditFilterForm
 from canlian.core.roles import Role
@@ -28,8 +29,9 @@ def _filters(form: AuditFilterForm) -> selectors.AuditFilter:
 def audit_list(request: HttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET or None)
     events = selectors.audit_events_for(actor=request.user, filters=_filters(form))
-    return render(request, "core/audit_list.html",
-                  {"form": form, **paginate(request, events, PAGE_SIZE)})
+    context = paginate(request, events, PAGE_SIZE)
+    describe(list(context["page"]))
+    return render(request, "core/audit_list.html", {"form": form, **context})
 
 
 @roles_required(Role.AUDITOR)

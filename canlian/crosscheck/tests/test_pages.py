@@ -176,3 +176,20 @@ def test_candidate_list_has_fixed_queries(personas: dict[str, User], regions: di
     with django_assert_max_num_queries(10):
         page = client.get(reverse("crosscheck:candidate_list"))
     assert page.context["page"].paginator.count == 20
+
+
+def test_findings_name_the_village_not_its_code(
+        personas: dict[str, User], regions: dict[str, str], client: Client) -> None:
+    """Issue #16 §16: the review queue and a finding showed 520322101001 where a user reads
+    the township and village."""
+    from canlian.core.models import Region
+
+    _deaths(personas["county_staff"], regions["village_a"], 2)
+    village = Region.objects.select_related("parent").get(code=regions["village_a"])
+    client.force_login(personas["county_staff"])
+    listing = client.get(reverse("crosscheck:finding_list")).content.decode()
+    assert f"<td>{village.parent.name} {village.name}</td>" in listing
+    assert f">{regions['village_a']}<" not in listing
+    detail = client.get(reverse("crosscheck:finding_detail",
+                                args=[Finding.objects.first().pk])).content.decode()
+    assert f"{village.parent.name} {village.name}" in detail
