@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import reverse
 
 from canlian.benefits import eligibility, selectors
-from canlian.benefits.models import Enrolment, EnrolmentStatus, ReviewStep
+from canlian.benefits.models import Enrolment, EnrolmentStatus, EnrolmentStep, ReviewStep
 from canlian.benefits.months import this_month
-from canlian.benefits.permissions import VIEW_ROLES, can_apply, can_review_step
+from canlian.benefits.permissions import STEP_LABELS, VIEW_ROLES, can_apply, can_review_step
 from canlian.core.models import User
 from canlian.core.panels import Panel
 from canlian.core.workbench import Todo
@@ -39,7 +39,12 @@ def benefits_todos(actor: User) -> list[Todo]:
     steps = [step for step in STEP_WAITING_LABELS if can_review_step(actor, step)]
     if not steps:
         return []
+    # permissions.review_refusal as a query (不相容岗位分离): not an application the actor
+    # recorded, nor one whose earlier step they decided.
+    decided = EnrolmentStep.objects.filter(enrolment=OuterRef("pk"), actor=actor,
+                                           action__in=list(STEP_LABELS.values()))
     counts = (Enrolment.objects.visible_to(actor).filter(status=EnrolmentStatus.PENDING)
+              .exclude(applied_by=actor).exclude(Exists(decided))
               .aggregate(**{step: Count("pk", filter=Q(next_step=step)) for step in steps}))
     url = reverse("benefits:enrolment_list")
     return [Todo(label=STEP_WAITING_LABELS[step], count=counts[step], url=f"{url}?step={step}",

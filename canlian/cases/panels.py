@@ -59,7 +59,9 @@ def cases_todos(actor: User) -> list[Todo]:
                           overdue=counts["overdue"], url=f"{cases_url}?status=open&mine=on",
                           module="走访与诉求"))
     if actor.role in STAFF_RATE_ROLES:
-        count = scoped.filter(status=CaseStatus.CONCLUDED, satisfaction="").count()
+        # Not the cases the actor concluded (permissions.closure_conflict).
+        count = scoped.filter(status=CaseStatus.CONCLUDED, satisfaction="").exclude(
+            concluded_by=actor).count()
         todos.append(Todo(label="已办结待回访的诉求", count=count,
                           url=f"{cases_url}?status={CaseStatus.CONCLUDED}",
                           module="走访与诉求"))

@@ -133,6 +133,14 @@ def _workload(personas: dict[str, User], regions: dict[str, str]) -> None:
     from canlian.benefits.enrolments import enrolment_review
     enrolment_review(actor=township, enrolment=at_county, expected_version=at_county.version,
                      approve=True)
+    # At 民政审定 after `county` decided 县残联审核: another county account records it.
+    at_civil = enrolment_apply(actor=liaison, person=benefits_holder(regions["village_a"],
+                                                                     grade=1, care=True),
+                               policy=catalog["care_subsidy"], applied_month=month)
+    for reviewer in (township, county):
+        at_civil.refresh_from_db()
+        enrolment_review(actor=reviewer, enrolment=at_civil, expected_version=at_civil.version,
+                         approve=True)
     # Online: accepted by the county only; a home-visit application's assessment is the
     # county's, a township-window one's the township's too (就地简办).
     submit(liaison, type="new", channel="online", region=regions["village_a"],
@@ -163,7 +171,7 @@ def _workload(personas: dict[str, User], regions: dict[str, str]) -> None:
         actor=township, source="help", category="device", title="申请助听器",
         description="听力下降", person=disabled(regions["village_a2"], name="已办"))
     Case.objects.filter(pk=concluded.pk).update(status=CaseStatus.CONCLUDED,
-                                                concluded_at=timezone.now())
+                                                concluded_at=timezone.now(), concluded_by=township)
     # Appraisal: a draft quarter's officer without manual scores, a finalised one appealing.
     stored_result(regions["village_a"], by=county, name="待评分")
     final = stored_result(regions["village_a2"], by=county, user=liaison, finalized=True)
@@ -178,7 +186,7 @@ def _may_act_on(user: User) -> dict[str, int]:
     from canlian.appraisals.models import AppealStatus, AppraisalAppeal, AppraisalResult
     from canlian.benefits.models import Enrolment, EnrolmentStatus
     from canlian.benefits.panels import STEP_WAITING_LABELS
-    from canlian.benefits.permissions import can_review_step
+    from canlian.benefits.permissions import review_refusal
     from canlian.cases import permissions as case_permissions
     from canlian.cases.models import OPEN_CASE_STATUSES, Case, CaseStatus
     from canlian.certificates import permissions as cert_permissions
@@ -194,9 +202,8 @@ def _may_act_on(user: User) -> dict[str, int]:
         found[label] = found.get(label, 0) + int(yes)
 
     for enrolment in Enrolment.objects.filter(status=EnrolmentStatus.PENDING):
-        step = enrolment.next_step
-        add(STEP_WAITING_LABELS[step],
-            can_review_step(user, step) and in_jurisdiction(user, enrolment.region_id))
+        add(STEP_WAITING_LABELS[enrolment.next_step],
+            review_refusal(user, enrolment) is None and in_jurisdiction(user, enrolment.region_id))
     for application in Application.objects.all():
         conflict = application.step == "review" and cert_permissions.review_conflict(
             user, step_actors(application))
@@ -210,7 +217,8 @@ def _may_act_on(user: User) -> dict[str, int]:
         add("待您办理的诉求",
             case.status in OPEN_CASE_STATUSES and case_permissions.can_handle(user, case))
         add("已办结待回访的诉求", case.status == CaseStatus.CONCLUDED and not case.satisfaction
-            and user.role != "resident" and case_permissions.can_rate(user, case))
+            and user.role != "resident" and case_permissions.can_rate(user, case)
+            and not case_permissions.closure_conflict(user, case))
     for result in AppraisalResult.objects.select_related("quarter"):
         add("待录入人工评分的专职委员", not result.quarter.is_finalized
             and not result.manual_complete and appraisal_permissions.can_score(user, result))
@@ -248,5 +256,8 @@ def test_each_roles_todos_are_exactly_what_it_may_act_on(
     county = {todo.label: todo.count for todo in todos_for(personas["county_staff"])}
     county_2 = {todo.label: todo.count for todo in todos_for(personas["county_staff_2"])}
     assert county_2["待您办理的证件申请"] == county["待您办理的证件申请"] + 1  # the renewal
+    assert county_2["待录入民政审定结果的补贴申请"] == 1
+    assert "待录入民政审定结果的补贴申请" not in county
+    assert "已办结待回访的诉求" not in township  # it concluded the only one
     assert todos_for(personas["leader"]) == []
     assert "待您办理的证件申请" not in _home(personas["leader"])
