@@ -59,10 +59,10 @@ def good_rows(regions: dict[str, str]) -> list[list[Any]]:
 def test_same_file_twice_changes_nothing(tmp_path: Path, good_rows: list[list[Any]],
                                          personas: dict[str, User]) -> None:
     path = _xlsx(tmp_path / "a.xlsx", HEADER, good_rows)
-    assert _run(path) == {"created": 2, "updated": 0, "unchanged": 0, "rejected": 0,
-                          "errors": []}
-    assert _run(path) == {"created": 0, "updated": 0, "unchanged": 2, "rejected": 0,
-                          "errors": []}
+    assert _run(path) == {"written": True, "created": 2, "updated": 0, "unchanged": 0,
+                          "rejected": 0, "errors": []}
+    assert _run(path) == {"written": True, "created": 0, "updated": 0, "unchanged": 2,
+                          "rejected": 0, "errors": []}
 
 
 def test_bad_rows_are_named_and_nothing_is_written(tmp_path: Path, good_rows: list[list[Any]],
@@ -77,6 +77,7 @@ def test_bad_rows_are_named_and_nothing_is_written(tmp_path: Path, good_rows: li
     where = {(e["row"], e["column"]) for e in report["errors"]}
     assert {(4, "身份证号"), (5, "户籍地区划代码"), (6, "残疾等级"), (7, "身份证号")} <= where
     assert report["created"] == 2 and report["rejected"] == 4
+    assert report["written"] is False  # the 2 are what would have been created
     assert not Person.objects.exists()  # all-or-nothing
 
 
@@ -84,13 +85,13 @@ def test_valid_only_imports_the_good_rows(tmp_path: Path, good_rows: list[list[A
                                           regions: dict[str, str]) -> None:
     rows = [*good_rows, row("坏", make_id_number(), "520322999999")]
     report = _run(_xlsx(tmp_path / "c.xlsx", HEADER, rows), "--valid-only")
-    assert (report["created"], report["rejected"]) == (2, 1)
+    assert (report["written"], report["created"], report["rejected"]) == (True, 2, 1)
     assert Person.objects.count() == 2
 
 
 def test_dry_run_writes_nothing(tmp_path: Path, good_rows: list[list[Any]]) -> None:
     report = _run(_xlsx(tmp_path / "d.xlsx", HEADER, good_rows), "--dry-run")
-    assert report["created"] == 2
+    assert (report["written"], report["created"]) == (False, 2)  # would create 2
     assert not Person.objects.exists()
 
 
@@ -189,6 +190,7 @@ def test_large_file_checked_by_worker_processes_gives_the_same_result(
     monkeypatch.setattr(importing, "PARALLEL_MIN_ROWS", 4)
     monkeypatch.setattr(importing, "CHECK_CHUNK", 2)
     in_chunks = _run(path, *flags)
+    assert (at_once.pop("written"), in_chunks.pop("written")) == (False, valid_only)
     assert in_chunks == at_once
     assert {(e["row"], e["column"]) for e in in_chunks["errors"]} == {
         (6, "户籍地区划代码"), (7, "身份证号")}

@@ -17,11 +17,13 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from canlian.benefits.management.commands.run_eligibility import _actor
 from canlian.benefits.months import parse_month
 from canlian.core.errors import DomainError
+from canlian.core.models import User
 from canlian.core.tables import ImportFileError, read_table
 from canlian.crosscheck.datasets import ImportReport, dataset_import
 from canlian.crosscheck.findings import findings_supported_by
 from canlian.crosscheck.jobs import LIST_LIMITS
-from canlian.crosscheck.models import Dataset, DatasetKind
+from canlian.crosscheck.models import Dataset, DatasetKind, MatchCandidate
+from canlian.crosscheck.selectors import candidates_for
 
 
 class Command(BaseCommand):
@@ -52,7 +54,7 @@ class Command(BaseCommand):
         except (ImportFileError, DomainError) as exc:
             raise CommandError(exc.message) from exc
         if as_json:
-            self.stdout.write(json.dumps(self._result(report), ensure_ascii=False))
+            self.stdout.write(json.dumps(self._result(report, actor), ensure_ascii=False))
         else:
             self._summary(report)
         if not report.written:
@@ -60,9 +62,10 @@ class Command(BaseCommand):
                                + ("；" + "；".join(report.file_errors) if report.file_errors
                                   else ""))
 
-    def _result(self, report: ImportReport) -> dict[str, Any]:
+    def _result(self, report: ImportReport, actor: User) -> dict[str, Any]:
         result: dict[str, Any] = {"rows": report.rows, "matched": report.matched,
-                                  "rejected": report.rejected, "findings": []}
+                                  "rejected": report.rejected, "findings": [],
+                                  "candidate_count": 0, "candidates": []}
         if not report.written:
             result["errors"] = [{"row": e.row, "column": e.column, "message": e.message}
                                 for e in report.errors] + [
@@ -76,7 +79,10 @@ class Command(BaseCommand):
              "id_number": f.person.id_number if f.person is not None else f.row.id_number,
              "detail": f.detail}
             for f in findings.iterator(chunk_size=2000)]
-        result["candidates"] = report.candidates
+        result["candidate_count"] = report.candidates
+        candidates = (candidates_for(actor).filter(row__dataset=dataset)
+                      .order_by("row__row_number", "pk"))
+        result["candidates"] = [_candidate(c) for c in candidates.iterator(chunk_size=2000)]
         return result
 
     def _summary(self, report: ImportReport) -> None:
@@ -89,3 +95,15 @@ class Command(BaseCommand):
         for kind, count in report.added.items():
             if count:
                 self.stdout.write(f"  新增发现 {kind}: {count}")
+
+
+def _candidate(candidate: MatchCandidate) -> dict[str, Any]:
+    """A near match: the list's row and ID number, the registry person's ID number (the same
+    name), and the characters that differ (1-based positions)."""
+    listed, registered = candidate.row.id_number, candidate.person.id_number
+    return {"row": candidate.row.row_number, "name": candidate.row.name,
+            "list_id_number": listed, "registry_id_number": registered,
+            "reason": candidate.reason, "status": candidate.status,
+            "differs": [{"position": n + 1, "list": a, "registry": b}
+                        for n, (a, b) in enumerate(zip(listed, registered, strict=False))
+                        if a != b]}

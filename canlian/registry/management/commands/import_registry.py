@@ -30,7 +30,8 @@ class Command(BaseCommand):
             raise CommandError(f"找不到文件 {file}") from exc
         except ImportFileError as exc:
             if as_json:
-                self._print_json({"created": 0, "updated": 0, "unchanged": 0, "rejected": 0,
+                self._print_json({"written": False, "created": 0, "updated": 0, "unchanged": 0,
+                                  "rejected": 0,
                                   "errors": [{"row": 0, "column": "", "message": exc.message}]})
             raise CommandError(exc.message) from exc
         report = import_rows(actor=None, header=header, rows=rows, valid_only=valid_only,
@@ -39,8 +40,11 @@ class Command(BaseCommand):
         result["errors"] = ([{"row": 0, "column": "", "message": m} for m in report.file_errors]
                             + result["errors"])
         if as_json:
+            # written: the rows were applied and the counts are what was written; false for
+            # --dry-run or when errors stopped the import, and the counts are what would be.
             self._print_json({k: result[k] for k in
-                              ("created", "updated", "unchanged", "rejected", "errors")})
+                              ("written", "created", "updated", "unchanged", "rejected",
+                               "errors")})
         else:
             for error in result["errors"]:
                 where = f"第 {error['row']} 行 {error['column']}" if error["row"] else "文件"
