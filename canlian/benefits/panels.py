@@ -9,9 +9,21 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import reverse
 
 from canlian.benefits import eligibility, selectors
-from canlian.benefits.models import Enrolment, EnrolmentStatus, EnrolmentStep, ReviewStep
+from canlian.benefits.models import (
+    BatchStatus,
+    Enrolment,
+    EnrolmentStatus,
+    EnrolmentStep,
+    ReviewStep,
+)
 from canlian.benefits.months import this_month
-from canlian.benefits.permissions import STEP_LABELS, VIEW_ROLES, can_apply, can_review_step
+from canlian.benefits.permissions import (
+    STEP_LABELS,
+    VIEW_ROLES,
+    can_apply,
+    can_review_step,
+    can_run_payroll,
+)
 from canlian.core.models import User
 from canlian.core.panels import Panel
 from canlian.core.workbench import Todo
@@ -49,3 +61,13 @@ def benefits_todos(actor: User) -> list[Todo]:
     url = reverse("benefits:enrolment_list")
     return [Todo(label=STEP_WAITING_LABELS[step], count=counts[step], url=f"{url}?step={step}",
                  module="政策与补贴") for step in steps]
+
+
+def payroll_todos(actor: User) -> list[Todo]:
+    """Draft payroll batches the actor may approve (approve_refusal: not one they generated)."""
+    if not can_run_payroll(actor):
+        return []
+    count = selectors.batches_for(actor).filter(status=BatchStatus.DRAFT).exclude(
+        generated_by=actor).count()
+    return [Todo(label="待审核的发放批次", count=count, module="政策与补贴",
+                 url=reverse("benefits:batch_list"))]
