@@ -18,8 +18,8 @@ import pytest
 from django.test import Client
 
 from canlian.core.models import Region, User
-from canlian.core.roles import Role
-from canlian.core.tests.factories import TEST_PASSWORD, UserFactory
+from canlian.core.roles import OTP_REQUIRED_ROLES, Role
+from canlian.core.tests.factories import TEST_PASSWORD, UserFactory, otp_enrol
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # sync Playwright + ORM (STACK.md §3)
 
@@ -59,8 +59,10 @@ def make_user(region_data: None) -> Callable[..., User]:
 
 @pytest.fixture
 def personas(make_user: Callable[..., User], regions: dict[str, str]) -> dict[str, User]:
-    """One user per role inside the county, plus the out-of-jurisdiction twins."""
-    return {
+    """One user per role inside the county, plus the out-of-jurisdiction twins. The
+    administrators have a second factor (required for them, issue #17 §12): sign in through the
+    form with `otp_code_for(username)`."""
+    found = {
         "county_admin": make_user(Role.COUNTY_ADMIN, COUNTY, username="admin"),
         "security_admin": make_user(Role.SECURITY_ADMIN, COUNTY, username="security"),
         "auditor": make_user(Role.AUDITOR, COUNTY, username="auditor"),
@@ -81,6 +83,10 @@ def personas(make_user: Callable[..., User], regions: dict[str, str]) -> dict[st
         "other_county_security": make_user(Role.SECURITY_ADMIN, OTHER_COUNTY,
                                            username="hy_security"),
     }
+    for user in found.values():
+        if user.role in OTP_REQUIRED_ROLES:
+            otp_enrol(user)
+    return found
 
 
 @pytest.fixture

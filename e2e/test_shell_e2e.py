@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 from canlian.core.menu import modules_for
 from canlian.core.models import User
 from canlian.core.roles import Role
-from canlian.core.tests.factories import TEST_PASSWORD
+from canlian.core.tests.factories import TEST_PASSWORD, otp_code_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -21,6 +21,9 @@ def _sign_in(page: Page, base: str, username: str) -> None:
     page.goto(f"{base}/login/")
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(TEST_PASSWORD)
+    code = otp_code_for(username)  # administrators sign in with a second factor
+    if code:
+        page.get_by_label("动态验证码（选填）").fill(code)
     page.get_by_role("button", name="登录").click()
     expect(page.get_by_role("heading", level=1, name="工作台")).to_be_visible()
 

@@ -26,6 +26,23 @@ class LoginForm(forms.Form):
         label="密码", strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
+    otp = forms.CharField(
+        label="动态验证码（选填）", required=False, max_length=20,
+        help_text="已绑定手机验证器的账户可在此一并填写；不填则在下一步输入。",
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+
+class OtpForm(DomainErrorFormMixin, forms.Form):
+    code = forms.CharField(
+        label="动态验证码", max_length=20,
+        help_text="手机验证器 App 当前显示的 6 位数字；手机丢失时可输入一个恢复码。",
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+
+class OtpResetForm(forms.Form):
+    username = forms.CharField(label="用户名", max_length=150)
 
 
 class PasswordChangeForm(DomainErrorFormMixin, forms.Form):

@@ -115,6 +115,40 @@ class User(AbstractUser):
         return self.locked_until is not None and self.locked_until > (now or timezone.now())
 
 
+class TotpDevice(models.Model):
+    """An account's second factor (TOTP, RFC 6238, issue #17 §12). The shared secret is
+    encrypted like an ID number; `last_step` refuses a code used once already (replay)."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="totp_device")
+    secret = EncryptedCharField("密钥")
+    created_at = models.DateTimeField(default=timezone.now)
+    confirmed_at = models.DateTimeField("绑定时间", null=True, blank=True)
+    last_step = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "动态验证码设备"
+        verbose_name_plural = "动态验证码设备"
+
+    def __str__(self) -> str:
+        return str(self.user_id)
+
+
+class RecoveryCode(models.Model):
+    """A single-use recovery code for a lost authenticator; only a keyed hash is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="recovery_codes")
+    code_hash = models.CharField(max_length=64, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "恢复码"
+        verbose_name_plural = "恢复码"
+
+    def __str__(self) -> str:
+        return str(self.user_id)
+
+
 class AccountRequestQuerySet(JurisdictionQuerySet):
     jurisdiction_field = "region__code"
 
@@ -262,6 +296,9 @@ class AuditAction(models.TextChoices):
     TOKEN_ISSUED = "token_issued", "签发接口令牌"
     TOKEN_REVOKED = "token_revoked", "吊销接口令牌"
     PASSWORD_CHANGE = "password_change", "修改密码"
+    OTP_ENROL = "otp_enrol", "绑定动态验证码"
+    OTP_RESET = "otp_reset", "重置动态验证码"
+    OTP_RECOVERY = "otp_recovery", "使用恢复码登录"
     IMPORT = "import", "导入"
 
 

@@ -32,3 +32,6 @@ STAFF_ROLES = ADMIN_ROLES | BUSINESS_ROLES
 PORTAL_ROLES = frozenset({Role.RESIDENT, Role.VOLUNTEER})
 ALL_ROLES = STAFF_ROLES | PORTAL_ROLES
 READ_ONLY_ROLES = frozenset({Role.LEADER, Role.AUDITOR})
+# 等保 第三级 双因素: the three administrators must sign in with a second factor (TOTP);
+# other staff may enrol one (issue #17 §12).
+OTP_REQUIRED_ROLES = ADMIN_ROLES

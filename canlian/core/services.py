@@ -35,6 +35,7 @@ from canlian.core.models import (
     User,
     password_fingerprint,
 )
+from canlian.core.otp import otp_confirm, otp_enrolled, otp_required, otp_verify
 from canlian.core.permissions import (
     can_decide_account_request,
     can_manage_tokens,
@@ -56,6 +57,11 @@ USER_AUDIT_FIELDS = ("username", "name", "role", "region_id", "phone", "id_numbe
 class LoginResult:
     user: User | None
     error: str = ""
+    pending: str = ""  # "verify" or "enrol": the password was right, the second factor is next
+
+
+PENDING_LOGIN_KEY = "pending_login"
+PENDING_LOGIN_SECONDS = 300
 
 
 def login_refused_message() -> str:
@@ -79,25 +85,32 @@ def _burn_password_check(password: str) -> None:
     check_password(password, _DUMMY_HASHES[algorithm])
 
 
-def login_attempt(*, request: HttpRequest, username: str, password: str) -> LoginResult:
-    """Sign a user in (等保 身份鉴别, issue #17 §8).
+def login_attempt(*, request: HttpRequest, username: str, password: str,
+                  otp: str = "") -> LoginResult:
+    """Sign a user in (等保 身份鉴别, issue #17 §8, §12).
 
     Before a password is checked, the attempt takes a slot of the client address's budget
     (LOGIN_IP_MAX_FAILURES per LOGIN_IP_WINDOW_MINUTES) and of the account's
     (LOGIN_MAX_FAILURES, then locked LOGIN_LOCKOUT_MINUTES), each under a row lock, so parallel
     attempts cannot check more passwords than the limits. Every path checks exactly one
     password hash (a dummy one when refused) and refusals share one message.
+
+    A locked account with a second factor still signs in with password and code together (the
+    trusted path, beside the 安全管理员's unlock). An account with a second factor, or whose
+    role requires one, is not signed in by the password alone: the result is `pending`, and
+    `login_second_factor` / `login_enrol_confirm` finish.
     """
     now = timezone.now()
     ip = audit.client_ip(request) or ""
     account = User.objects.filter(username=username).first()
-    refused = ""
+    refused, trusted = "", False
     if not _ip_slot_take(ip, now):
         refused = "同一地址登录失败次数过多，暂停尝试"
     elif account is None:
         refused = "用户名不存在"
     elif not _account_slot_take(account, now, request):
-        refused = "账户锁定期间尝试登录"
+        trusted = bool(otp) and otp_enrolled(account)
+        refused = "" if trusted else "账户锁定期间尝试登录"
     if refused:
         _burn_password_check(password)
         audit.audit_record(
@@ -107,16 +120,69 @@ def login_attempt(*, request: HttpRequest, username: str, password: str) -> Logi
         return LoginResult(None, login_refused_message())
     assert account is not None
     user = authenticate(request, username=username, password=password)
+    if user is not None and otp and not otp_verify(user=user, code=otp, request=request):
+        user = None
     if user is None:
-        _login_failed(request, account)
+        _login_failed(request, account, counted=not trusted)
         return LoginResult(None, login_refused_message())
+    if not otp and (otp_enrolled(user) or otp_required(user)):
+        step = "verify" if otp_enrolled(user) else "enrol"
+        request.session.cycle_key()
+        request.session[PENDING_LOGIN_KEY] = {"user_id": user.pk, "step": step,
+                                              "at": now.timestamp(), "ip": ip}
+        return LoginResult(None, pending=step)
+    _login_complete(request, user, ip, "凭动态验证码登录（账户锁定中）" if trusted else "")
+    return LoginResult(user)
+
+
+def _login_complete(request: HttpRequest, user: User, ip: str, summary: str = "") -> None:
     with transaction.atomic():
         User.objects.filter(pk=user.pk).update(failed_login_count=0, locked_until=None)
         LoginThrottle.objects.filter(key=_ip_key(ip), failures__gt=0).update(
             failures=F("failures") - 1)
-        login(request, user)
-        audit.audit_record(actor=user, action=AuditAction.LOGIN, obj=user, request=request)
+        request.session.pop(PENDING_LOGIN_KEY, None)
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        audit.audit_record(actor=user, action=AuditAction.LOGIN, obj=user, summary=summary,
+                           request=request)
+
+
+def login_pending(request: HttpRequest) -> tuple[User, str] | None:
+    """The account whose password was right and whose second factor is awaited, with the
+    step ("verify" or "enrol"), for five minutes after the password."""
+    pending = request.session.get(PENDING_LOGIN_KEY)
+    if not pending or pending["at"] + PENDING_LOGIN_SECONDS < timezone.now().timestamp():
+        return None
+    user = User.objects.filter(pk=pending["user_id"], is_active=True).first()
+    return (user, pending["step"]) if user is not None else None
+
+
+def login_second_factor(*, request: HttpRequest, code: str) -> LoginResult:
+    """Finish a pending sign-in with the authenticator's code or a recovery code. A wrong
+    code counts as a failed sign-in of the account (five lock it)."""
+    pending = login_pending(request)
+    if pending is None or pending[1] != "verify":
+        return LoginResult(None, "登录已超时，请重新输入用户名和密码。")
+    user, _ = pending
+    now = timezone.now()
+    if not _account_slot_take(user, now, request) or not otp_verify(user=user, code=code,
+                                                                     request=request):
+        _login_failed(request, user, summary="动态验证码错误")
+        return LoginResult(None, "动态验证码或恢复码不正确。连续输错 "
+                                 f"{settings.LOGIN_MAX_FAILURES} 次，账户将锁定。")
+    _login_complete(request, user, request.session[PENDING_LOGIN_KEY]["ip"])
     return LoginResult(user)
+
+
+def login_enrol_confirm(*, request: HttpRequest, code: str) -> list[str]:
+    """Finish a pending sign-in of an account that must enrol: bind the authenticator,
+    sign in, and return the recovery codes to show once."""
+    pending = login_pending(request)
+    if pending is None or pending[1] != "enrol":
+        raise DomainError("expired", "登录已超时，请重新输入用户名和密码。")
+    user, _ = pending
+    codes = otp_confirm(user=user, code=code, request=request)
+    _login_complete(request, user, request.session[PENDING_LOGIN_KEY]["ip"])
+    return codes
 
 
 def _ip_key(ip: str) -> str:
@@ -173,13 +239,16 @@ def _lock(account: User, now: Any, request: HttpRequest) -> None:
 
 
 @transaction.atomic
-def _login_failed(request: HttpRequest, account: User) -> None:
+def _login_failed(request: HttpRequest, account: User, counted: bool = True,
+                  summary: str = "用户名或密码错误") -> None:
     """The attempt's slot stays taken; the attempt that fills the budget locks the account."""
     now = timezone.now()
     audit.audit_record(
         actor=None, actor_username=account.username, action=AuditAction.LOGIN_FAILED,
-        obj=account, success=False, summary="用户名或密码错误", request=request,
+        obj=account, success=False, summary=summary, request=request,
     )
+    if not counted:
+        return
     row = User.objects.select_for_update().only("failed_login_count").get(pk=account.pk)
     if row.failed_login_count >= settings.LOGIN_MAX_FAILURES:
         _lock(account, now, request)

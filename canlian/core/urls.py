@@ -9,6 +9,8 @@ app_name = "core"
 urlpatterns = [
     path("", home.home, name="home"),
     path("login/", auth.login_view, name="login"),
+    path("login/otp/", auth.login_otp, name="login_otp"),
+    path("otp/enrol/", auth.otp_enrol, name="otp_enrol"),
     path("logout/", auth.logout_view, name="logout"),
     path("password/", auth.password_change, name="password_change"),
     path("preferences/", auth.preferences, name="preferences"),
@@ -29,6 +31,7 @@ urlpatterns = [
     path("users/requests/<id:request_id>/reject/", users.account_request_reject,
          name="account_request_reject"),
     path("security/", users.security, name="security"),
+    path("security/otp-reset/", users.otp_reset, name="otp_reset"),
     path("security/tokens/<id:token_id>/revoke/", users.token_revoke, name="token_revoke"),
     path("regions/", users.region_list, name="region_list"),
     path("calendar/", calendar.calendar, name="calendar"),

@@ -5,15 +5,16 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from canlian.core import services
+from canlian.core import otp, services
 from canlian.core.access import public_view, roles_required
 from canlian.core.context_processors import PREF_COOKIE
 from canlian.core.errors import DomainError
-from canlian.core.forms import LoginForm, PasswordChangeForm
+from canlian.core.forms import LoginForm, OtpForm, PasswordChangeForm
 from canlian.core.models import User
 from canlian.core.roles import ALL_ROLES
 
@@ -36,12 +37,67 @@ def login_view(request: HttpRequest) -> HttpResponse:
             request=request,
             username=form.cleaned_data["username"],
             password=form.cleaned_data["password"],
+            otp=form.cleaned_data["otp"].strip(),
         )
         if result.user is not None:
             _keep_display_choice(request, result.user)
             return redirect(_safe_next(request) or "core:home")
+        if result.pending:
+            target = "core:login_otp" if result.pending == "verify" else "core:otp_enrol"
+            next_url = _safe_next(request)
+            return redirect(reverse(target) + (f"?{urlencode({'next': next_url})}"
+                                               if next_url else ""))
         form.add_error(None, result.error)
     return render(request, "core/login.html", {"form": form, "next": _safe_next(request)})
+
+
+@public_view
+def login_otp(request: HttpRequest) -> HttpResponse:
+    """The second step of a sign-in: the authenticator's code (or a recovery code)."""
+    if services.login_pending(request) is None:
+        messages.info(request, "请先输入用户名和密码。")
+        return redirect("core:login")
+    form = OtpForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        result = services.login_second_factor(request=request,
+                                              code=form.cleaned_data["code"].strip())
+        if result.user is not None:
+            _keep_display_choice(request, result.user)
+            return redirect(_safe_next(request) or "core:home")
+        form.add_error(None, result.error)
+    return render(request, "core/login_otp.html", {"form": form, "next": _safe_next(request)})
+
+
+@public_view
+def otp_enrol(request: HttpRequest) -> HttpResponse:
+    """Bind a phone authenticator: at a sign-in that requires it (系统管理员, 安全管理员,
+    审计管理员), or by choice for a signed-in account. The QR code is inline SVG and the
+    secret is also shown as text, for those who cannot scan."""
+    pending = None if request.user.is_authenticated else services.login_pending(request)
+    user = request.user if request.user.is_authenticated else (pending[0] if pending else None)
+    if user is None or (pending is not None and pending[1] != "enrol"):
+        return redirect("core:login")
+    if otp.otp_enrolled(user):
+        return render(request, "core/otp_enrol.html", {"enrolled": True})
+    device = otp.otp_device_start(user=user)
+    form = OtpForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        code = form.cleaned_data["code"].strip()
+        try:
+            if pending is not None:
+                codes = services.login_enrol_confirm(request=request, code=code)
+            else:
+                codes = otp.otp_confirm(user=user, code=code, request=request)
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            return render(request, "core/otp_recovery_codes.html",
+                          {"codes": codes, "next": _safe_next(request) or reverse("core:home")})
+    return render(request, "core/otp_enrol.html", {
+        "form": form, "qr": otp.otp_qr_svg(device), "secret": otp.otp_secret_text(device),
+        "required": otp.otp_required(user), "pending": pending is not None,
+        "next": _safe_next(request),
+    })
 
 
 def _keep_display_choice(request: HttpRequest, user: User) -> None:

@@ -9,10 +9,16 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from canlian.core import selectors, services
+from canlian.core import otp, selectors, services
 from canlian.core.access import roles_required
 from canlian.core.errors import DomainError
-from canlian.core.forms import PasswordResetForm, RejectForm, UserFilterForm, UserForm
+from canlian.core.forms import (
+    OtpResetForm,
+    PasswordResetForm,
+    RejectForm,
+    UserFilterForm,
+    UserForm,
+)
 from canlian.core.idnumbers import mask_id_number, mask_phone
 from canlian.core.models import AccountRequestKind, ApiTokenStatus, Region
 from canlian.core.permissions import can_decide_account_request, can_reveal_user_identifiers
@@ -218,7 +224,28 @@ def security(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     tokens = [(t, t.status(now)) for t in page["page"]]
     return render(request, "core/security.html",
-                  {"locked": locked, "tokens": tokens, "valid": ApiTokenStatus.VALID, **page})
+                  {"locked": locked, "tokens": tokens, "valid": ApiTokenStatus.VALID,
+                   "otp_form": OtpResetForm(), **page})
+
+
+@roles_required(Role.SECURITY_ADMIN)
+@require_POST
+def otp_reset(request: HttpRequest) -> HttpResponse:
+    """Reset a lost second factor, the account named by username (inside the jurisdiction)."""
+    form = OtpResetForm(request.POST)
+    target = (selectors.users_for(actor=request.user)
+              .filter(username=form.data.get("username", "").strip()).first())
+    if target is None:
+        messages.error(request, "管辖范围内没有该用户名的账户。")
+        return redirect("core:security")
+    try:
+        removed = otp.otp_reset(actor=request.user, user=target, request=request)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"账户 {target.username} 的动态验证码已重置，下次登录时重新绑定。"
+                         if removed else f"账户 {target.username} 没有绑定动态验证码，未作改动。")
+    return redirect("core:security")
 
 
 @roles_required(Role.SECURITY_ADMIN)

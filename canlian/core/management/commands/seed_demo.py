@@ -84,6 +84,11 @@ class Command(BaseCommand):
         for username, name, role, _ in DEMO_USERS:
             user = User.objects.select_related("region").get(username=username)
             self.stdout.write(f"  {username:<10} {Role(role).label:<12} {name}  {user.region.name}")
+        self.stdout.write(
+            "系统管理员、安全管理员、审计管理员登录须使用动态验证码：首次登录输入密码后，"
+            "页面显示二维码和密钥，用手机验证器 App（如 FreeOTP、Google Authenticator）扫码"
+            "或手动输入密钥，再输入 6 位验证码即完成绑定；请保存页面给出的恢复码。"
+        )
         self._seed_apps(options["persons"])
 
     def _seed_apps(self, persons: int) -> None:
