@@ -18,6 +18,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from canlian.core import audit
+from canlian.core.auditview import NO_REQUEST, object_type_label
 from canlian.core.models import AuditAction, AuditEvent, TaskRun, User
 from canlian.core.selectors import AuditFilter, audit_events_for
 from canlian.core.taskruns import (
@@ -97,12 +98,12 @@ def _audit_row(event: AuditEvent) -> list[Any]:
         event.actor_username,
         event.get_action_display(),
         "成功" if event.success else "失败",
-        event.object_type,
+        object_type_label(event.object_type) if event.object_type else "",
         event.object_id,
         event.region_code,
         event.summary,
         "; ".join(event.change_lines),
-        event.ip_address or "",
+        event.ip_address or NO_REQUEST,
     ]
 
 

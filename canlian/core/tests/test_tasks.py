@@ -40,6 +40,8 @@ def test_audit_export_runs_in_background_and_produces_watermarked_xlsx(
     assert rows[2][:3] == ["时间", "操作人账号", "操作"]
     assert [r[2] for r in rows[3:]] == ["新增"]
     assert "139****5678" in str(rows[3]) and "13912345678" not in str(rows)
+    # Issue #16 §16: the type by its Chinese name; a row written outside a request says so.
+    assert rows[3][4] == User._meta.verbose_name and rows[3][9] == "系统/后台任务"
 
     exports = AuditEvent.objects.filter(action=AuditAction.EXPORT, actor=personas["auditor"])
     assert exports.count() == 2  # the export itself and the download
