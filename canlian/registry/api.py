@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from django.http import HttpRequest
 from ninja import Field, Path, Query, Router, Schema
+from pydantic import ConfigDict
 
 from canlian.core.api_auth import MAX_ID, api_roles
 from canlian.core.errors import DomainError
@@ -158,6 +159,16 @@ class PersonFilterQuery(Schema):
     offset: int = Field(0, ge=0, le=MAX_ID)
 
 
+class PersonSearchIn(PersonFilterQuery):
+    """The filters of GET /persons in a request body, with the search text required. JSON
+    carries types, so they are held to them (no `false` for an offset)."""
+
+    model_config = ConfigDict(strict=True)
+
+    q: str = Field(..., min_length=1, max_length=40,
+                   description="身份证号、残疾人证号，或 GET /persons 接受的其他查找文字")
+
+
 def _out(p: Person) -> dict[str, Any]:
     return {
         "id": p.pk, "name": p.name, "sex": p.sex, "birth_date": p.birth_date,
@@ -217,15 +228,35 @@ class _Invalid(Exception):
         self.errors = errors
 
 
-@router.get("/persons", response=PersonPage, summary="残疾人名单（筛选、查找）")
-@api_roles(READ_ROLES)
-def persons(request: HttpRequest, filters: Query[PersonFilterQuery]) -> dict[str, Any]:
+ID_IN_URL = ("证件号码、电话号码不能放在网址中（访问日志会记录网址）：按身份证号或残疾人证号查找，"
+             "请用 POST /api/v1/persons/search，把条件放在请求正文中。")
+
+
+def _page(request: HttpRequest, filters: PersonFilterQuery) -> dict[str, Any]:
     data = filters.dict()
     limit, offset = data.pop("limit"), data.pop("offset")
     values = {k: v for k, v in data.items() if v not in (None, "", False)}
     qs = selectors.persons_for(actor=request.auth,  # type: ignore[arg-type]
                                filters=selectors.PersonFilter(**values))
     return {"items": [_out(p) for p in qs[offset:offset + limit]], "count": qs.count()}
+
+
+@router.get("/persons", response={200: PersonPage, 422: ErrorOut},
+            summary="残疾人名单（筛选、按姓名查找）",
+            description="q 为姓名、拼音首字母、身份证号后四位或出生日期；"
+                        "按身份证号、残疾人证号查找请用 POST /persons/search（号码不进网址）。")
+@api_roles(READ_ROLES)
+def persons(request: HttpRequest, filters: Query[PersonFilterQuery]) -> Any:
+    if selectors.is_identifier_query(filters.q):
+        return 422, {"detail": ID_IN_URL}
+    return 200, _page(request, filters)
+
+
+@router.post("/persons/search", response=PersonPage, summary="残疾人名单（按证件号码等查找）",
+             description="条件与 GET /persons 相同，放在请求正文中：身份证号、残疾人证号在此查找。")
+@api_roles(READ_ROLES)
+def person_search(request: HttpRequest, filters: PersonSearchIn) -> dict[str, Any]:
+    return _page(request, filters)
 
 
 @router.get("/persons/{person_id}", response={200: PersonOut, 404: ErrorOut}, summary="残疾人详情")

@@ -114,6 +114,13 @@ class PersonFilter:
     members: bool = False
 
 
+def is_identifier_query(q: str) -> bool:
+    """Whether a search text holds an identifier (an ID or certificate number, a phone number,
+    or most of one: 11 or more digits in a row). Such a search travels in a POST body, never in
+    a URL, where access logs and browser history would keep it (issue 17 §9)."""
+    return re.search(r"\d{11,}", re.sub(r"\s+", "", q)) is not None
+
+
 def search_condition(q: str) -> Q:
     """What the search box accepts (issue #3): a name, pinyin initials, a full ID number, its
     last four characters, an 8-digit birth date, or a certificate number."""

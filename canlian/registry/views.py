@@ -3,12 +3,14 @@ maker-checker review and its per-county settings."""
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from canlian.core import selectors as core_selectors
@@ -48,9 +50,48 @@ def _filters(request: HttpRequest, data: Any) -> tuple[PersonFilterForm, selecto
     return form, selectors.PersonFilter(**values)
 
 
+ID_SEARCHES = "registry_id_searches"  # session: search token → the identifier searched for
+ID_SEARCHES_KEPT = 10
+
+
+def _search_redirect(request: HttpRequest, data: QueryDict) -> HttpResponse:
+    """POST-redirect-GET for the search form. A name stays in the URL (a list can be
+    bookmarked); an identifier is kept in the session behind a random token, so no URL —
+    the redirect, the page, its pagination links, an access log line — holds it."""
+    params = data.copy()
+    for name in ("csrfmiddlewaretoken", "page", "qs"):
+        params.pop(name, None)
+    q = params.get("q", "")
+    if selectors.is_identifier_query(q):
+        token = secrets.token_urlsafe(9)
+        searches = {**request.session.get(ID_SEARCHES, {}), token: q}
+        request.session[ID_SEARCHES] = dict(list(searches.items())[-ID_SEARCHES_KEPT:])
+        params.pop("q")
+        params["qs"] = token
+    query = params.urlencode()
+    return redirect(reverse("registry:person_list") + (f"?{query}" if query else ""))
+
+
+def _search_data(request: HttpRequest) -> QueryDict:
+    """The list's filters: the GET parameters, with an identifier search restored from the
+    session by its token."""
+    data = request.GET.copy()
+    token = data.pop("qs", [""])[-1]
+    if token:
+        q = request.session.get(ID_SEARCHES, {}).get(token)
+        if q is None:
+            messages.warning(request, "按证件号码查找的条件已失效，请重新输入。")
+        else:
+            data["q"] = q
+    return data
+
+
 @roles_required(READ_ROLES)
 def person_list(request: HttpRequest) -> HttpResponse:
-    form, filters = _filters(request, request.GET)
+    if request.method == "POST" or selectors.is_identifier_query(request.GET.get("q", "")):
+        return _search_redirect(request, request.POST if request.method == "POST"
+                                else request.GET)
+    form, filters = _filters(request, _search_data(request))
     persons = selectors.persons_for(actor=request.user, filters=filters)
     return render(request, "registry/person_list.html", {
         "form": form, **paginate(request, persons, 50), "with_members": filters.members,

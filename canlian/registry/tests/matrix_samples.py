@@ -62,6 +62,7 @@ SAMPLES = {
         None if kw is None else {**kw, "_body": {"address": "新住址"}} for kw in _person(a, p)),
     "api:person_create": lambda a, p: ({"_body": _new_person_body(a, p)}, None),
     "api:household_detail": _household,
+    "api:person_search": lambda a, p: ({"_body": {"q": "zs"}}, None),
 }
 
 

@@ -23,7 +23,8 @@ from canlian.registry.tests.factories import make_id_number, make_person
 
 
 def _names(client: Client, **params: Any) -> set[str]:
-    page = client.get(reverse("registry:person_list"), params).context["page"]
+    """Search as the form does: POST, then the page it redirects to."""
+    page = client.post(reverse("registry:person_list"), params, follow=True).context["page"]
     return {p.name for p in page}
 
 
