@@ -3,6 +3,7 @@ exports, coverage, the composition check, the directory, training and grassroots
 
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 from datetime import date
 from pathlib import Path
@@ -210,13 +211,18 @@ def _user_choices(request: HttpRequest) -> list[tuple[str, str]]:
 def _member_form(request: HttpRequest, member: Member | None = None) -> MemberForm:
     initial: dict[str, Any] = {}
     if member is not None:
-        initial = {f: getattr(member, f) for f in ("name", "sex", "phone", "note",
+        initial = {f: getattr(member, f) for f in ("name", "sex", "note",
                                                    "is_disabled", "is_relative",
                                                    "is_role_model", "is_grassroots",
                                                    "is_rural", "is_volunteer")}
         initial |= {"region": member.region_id, "user": member.user_id}
-    return MemberForm(_post(request), initial=initial, region_choices=_regions(request),
+    form = MemberForm(_post(request), initial=initial, region_choices=_regions(request),
                       user_choices=_user_choices(request))
+    if member is not None:
+        # The phone is never put in the page (issue 16 §4): shown masked, replaced when typed.
+        shown = f"当前：{mask_phone(member.phone)}" if member.phone else "当前未登记"
+        form.fields["phone"].help_text = f"{shown}。需要修改时填写新号码，留空则保持不变。"
+    return form
 
 
 @roles_required(WRITE_ROLES)
@@ -240,7 +246,10 @@ def member_edit(request: HttpRequest, member_id: int) -> HttpResponse:
     form = _member_form(request, member)
     if request.method == "POST" and form.is_valid():
         try:
-            services.member_update(actor=request.user, member=member, data=form.data_object(),
+            data = form.data_object()
+            if not data.phone:
+                data = dataclasses.replace(data, phone=member.phone)
+            services.member_update(actor=request.user, member=member, data=data,
                                    request=request)
         except DomainError as error:
             form.add_domain_error(error)

@@ -7,7 +7,9 @@ from typing import Any
 
 from django import forms
 
+from canlian.core.audit import MASKED_FIELDS
 from canlian.core.forms import DomainErrorFormMixin
+from canlian.core.idnumbers import mask_id_number
 from canlian.registry.changes import FIELD_GROUPS
 from canlian.registry.models import (
     Category,
@@ -50,6 +52,9 @@ COLUMNS = {
     "employment_status": "就业状况",
 }
 FIELD_FOR_COLUMN = {column: name for name, column in COLUMNS.items()}
+# Full identifiers the edit form never shows (the ID number itself is not editable there).
+IDENTIFIER_FIELDS = ("phone", "certificate_number", "head_id_number", "guardian_id_number",
+                     "guardian_phone")
 YES_NO = [("", "不变"), ("是", "是"), ("否", "否")]
 LIVING = [("正常", "正常"), ("死亡", "死亡"), ("迁出", "迁出")]
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -101,15 +106,55 @@ class PersonForm(DomainErrorFormMixin, forms.Form):
     is_dibao = forms.ChoiceField(label="是否低保", required=False, choices=YES_NO)
     is_tekun = forms.ChoiceField(label="是否特困", required=False, choices=YES_NO)
 
-    def __init__(self, *args: Any, region_choices: list[tuple[str, str]], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, region_choices: list[tuple[str, str]],
+                 person: Person | None = None, **kwargs: Any) -> None:
+        """`person`: the record edited. Its identifiers are never put in the page (issue 16
+        §4: every display of a full number is an audited reveal): each shows masked in its
+        help text, and its field starts empty: a value typed replaces it, empty keeps it."""
+        self.person = person
+        self.current = person_initial(person) if person is not None else {}
+        if person is not None:
+            kwargs["initial"] = {name: ("" if name in IDENTIFIER_FIELDS else value)
+                                 for name, value in self.current.items()}
+            kwargs["initial"]["id_number"] = mask_id_number(person.id_number)
         super().__init__(*args, **kwargs)
         self.fields["region"].choices = _blank(region_choices)
         self.row: PersonRow | None = None
+        if person is not None:
+            self._mask_identifiers()
+
+    def _mask_identifiers(self) -> None:
+        self.fields["id_number"] = forms.CharField(
+            label="身份证号", required=False, disabled=True,
+            help_text="身份证号不能修改；如登记有误请注销后重新建档。")
+        for name in IDENTIFIER_FIELDS:
+            field, value = self.fields[name], self.current[name]
+            shown = f"当前：{MASKED_FIELDS[name](value)}" if value else "当前未登记"
+            field.help_text = f"{shown}。需要修改时填写新的号码，留空则保持不变。"
+        if self.current["head_id_number"]:
+            self.fields["head_id_number"].help_text += "本人改为户主时勾选下面一项。"
+            self.fields["becomes_head"] = forms.BooleanField(
+                label="本人改为户主（另立一户）", required=False)
+            order = list(self.fields)
+            order.remove("becomes_head")
+            order.insert(order.index("head_id_number") + 1, "becomes_head")
+            self.order_fields(order)
+
+    def _keep_identifiers(self, data: dict[str, Any]) -> None:
+        """An identifier left empty on the edit form keeps its registered value."""
+        data["id_number"] = self.current["id_number"]
+        for name in IDENTIFIER_FIELDS:
+            if not data.get(name):
+                data[name] = self.current[name]
+        if data.get("becomes_head"):
+            data["head_id_number"] = ""
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if self.errors:
             return data
+        if self.person is not None:
+            self._keep_identifiers(data)
         self.payload = form_payload(data)
         result = parse_rows(list(self.payload), [list(self.payload.values())])
         for error in result.errors:

@@ -27,7 +27,6 @@ from canlian.registry.forms import (
     ImportForm,
     PersonFilterForm,
     PersonForm,
-    person_initial,
 )
 from canlian.registry.models import Category, ChangeStatus, FieldGroup, Person
 from canlian.registry.permissions import (
@@ -206,8 +205,8 @@ def person_create(request: HttpRequest) -> HttpResponse:
 @roles_required(EDIT_ROLES)
 def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
     person = selectors.person_get_for(actor=request.user, person_id=person_id)
-    form = PersonForm(request.POST if request.method == "POST" else None,
-                      initial=person_initial(person), region_choices=_village_choices(request))
+    form = PersonForm(request.POST if request.method == "POST" else None, person=person,
+                      region_choices=_village_choices(request))
     return _save(request, form, person) or render(
         request, "registry/person_form.html",
         {"form": form, "title": f"修改：{person.name}", "person": person,

@@ -94,11 +94,15 @@ def user_detail(request: HttpRequest, user_id: int) -> HttpResponse:
 def user_edit(request: HttpRequest, user_id: int) -> HttpResponse:
     target = selectors.user_get_for(actor=request.user, user_id=user_id)
     initial = {"username": target.username, "name": target.name, "role": target.role,
-               "region": target.region_id, "phone": target.phone,
-               "id_number": target.id_number, "is_active": target.is_active}
+               "region": target.region_id, "is_active": target.is_active}
     data = request.POST if request.method == "POST" else None
     form = UserForm(data, initial=initial, editing=True,
                     region_choices=selectors.region_choices_for(actor=request.user))
+    # Identifiers are never put in the page (issue 16 §4): shown masked, replaced when typed.
+    for name, value, mask in (("phone", target.phone, mask_phone),
+                              ("id_number", target.id_number, mask_id_number)):
+        shown = f"当前：{mask(value)}" if value else "当前未登记"
+        form.fields[name].help_text = f"{shown}。需要修改时填写新的号码，留空则保持不变。"
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         needs_approval = target.role in ADMIN_ROLES or data["role"] in ADMIN_ROLES
@@ -112,7 +116,8 @@ def user_edit(request: HttpRequest, user_id: int) -> HttpResponse:
                 services.user_update(
                     actor=request.user, user=target, name=data["name"], role=data["role"],
                     region=_region(request, data["region"]), is_active=data["is_active"],
-                    phone=data["phone"], id_number=data["id_number"], request=request,
+                    phone=data["phone"] or target.phone,
+                    id_number=data["id_number"] or target.id_number, request=request,
                 )
         except DomainError as error:
             form.add_domain_error(error)
