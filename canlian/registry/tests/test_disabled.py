@@ -79,3 +79,14 @@ def test_hardship_types_count_disabled_persons_not_household_members(
     # spouse means the household is not 老残一体.
     head, _ = make_family(region_code=regions["village_a"])
     assert hardships_of(head) == ["重残"]
+
+
+def test_person_page_says_when_someone_is_a_household_member_not_a_disabled_person(
+    personas: dict[str, User], regions: dict[str, str], client: Client,
+) -> None:
+    head, (spouse, _) = make_family(region_code=regions["village_a"])
+    client.force_login(personas["county_staff"])
+    member_page = client.get(reverse("registry:person_detail", args=[spouse.pk])).content.decode()
+    assert "户内成员（无残疾，不计入残疾人）" in member_page
+    head_page = client.get(reverse("registry:person_detail", args=[head.pk])).content.decode()
+    assert "不计入残疾人" not in head_page and head_page.count("无（户内成员）") == 2
