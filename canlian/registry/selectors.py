@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -202,6 +202,13 @@ def persons_for(*, actor: User, filters: PersonFilter, today: date | None = None
     if filters.living_status:
         persons = persons.filter(living_status=filters.living_status)
     return persons.order_by("region_id", "name_initials", "id")
+
+
+def members_matching(*, actor: User, filters: PersonFilter) -> int:
+    """How many household members (户内成员) the same search finds: for an empty list of
+    disabled persons, so a search by a member's name or ID number says where they are."""
+    return persons_for(actor=actor, filters=replace(filters, members=True)).order_by().exclude(
+        disabled_condition()).count()
 
 
 def person_get_for(*, actor: User, person_id: int) -> Person:

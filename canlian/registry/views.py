@@ -92,8 +92,12 @@ def person_list(request: HttpRequest) -> HttpResponse:
                                 else request.GET)
     form, filters = _filters(request, _search_data(request))
     persons = selectors.persons_for(actor=request.user, filters=filters)
+    page = paginate(request, persons, 50)
     return render(request, "registry/person_list.html", {
-        "form": form, **paginate(request, persons, 50), "with_members": filters.members,
+        "form": form, **page, "with_members": filters.members,
+        # Nothing among disabled persons: say how many household members match (one query).
+        "members_matching": selectors.members_matching(actor=request.user, filters=filters)
+        if not page["page"].paginator.count and not filters.members else 0,
         "can_edit": can_edit_person(request.user),
         "can_import": request.user.role in WRITE_ROLES,
         "can_export": request.user.role in EXPORT_ROLES,

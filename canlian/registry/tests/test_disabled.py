@@ -90,3 +90,17 @@ def test_person_page_says_when_someone_is_a_household_member_not_a_disabled_pers
     assert "户内成员（无残疾，不计入残疾人）" in member_page
     head_page = client.get(reverse("registry:person_detail", args=[head.pk])).content.decode()
     assert "不计入残疾人" not in head_page and head_page.count("无（户内成员）") == 2
+
+
+def test_a_search_finding_only_a_household_member_says_so_and_links_to_them(
+    personas: dict[str, User], regions: dict[str, str], client: Client,
+) -> None:
+    _, (spouse, _) = make_family(region_code=regions["village_a"])
+    client.force_login(personas["county_staff"])
+    empty = client.get(reverse("registry:person_list"), {"q": spouse.id_number})
+    html = empty.content.decode()
+    assert empty.context["page"].paginator.count == 0
+    assert "没有符合条件的残疾人。另有 1 名户内成员（无残疾）符合条件" in html
+    assert "members=on" in html
+    found = client.get(reverse("registry:person_list"), {"q": spouse.id_number, "members": "on"})
+    assert [p.pk for p in found.context["page"]] == [spouse.pk]
