@@ -148,14 +148,12 @@ LOGIN_URL = "core:login"
 LOGIN_REDIRECT_URL = "core:home"
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
-AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {
-        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-        "OPTIONS": {"min_length": 8},
-    },
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+AUTH_PASSWORD_VALIDATORS = [  # Chinese messages whatever the language (core/passwords.py)
+    {"NAME": "canlian.core.passwords.UserAttributeSimilarityValidator"},
+    {"NAME": "canlian.core.passwords.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "canlian.core.passwords.CommonPasswordValidator"},
     {"NAME": "canlian.core.passwords.CharacterClassValidator"},
+    {"NAME": "canlian.core.passwords.PersonalInfoValidator"},
 ]
 
 # 等保 第三级 身份鉴别 (DOMAIN.md §7.1): limit failed logins, end idle sessions. Configurable.

@@ -397,6 +397,8 @@ def user_reset_password(*, actor: User, user: User, password: str,
         raise DomainError("forbidden", "您无权重置该账户的密码。")
     if user.role in ADMIN_ROLES:
         raise DomainError("needs_approval", NEEDS_APPROVAL)
+    if user.check_password(password):
+        raise DomainError("same_password", "新密码不能与当前密码相同。", field="password")
     _validate_password(password, user, "password")
     user.set_password(password)
     _apply_password_reset(actor=actor, user=user, request=request, summary="系统管理员重置密码")

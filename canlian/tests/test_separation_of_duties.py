@@ -113,18 +113,18 @@ def test_creating_an_administrator_account_needs_another_administrator_role(
     client.force_login(admin)
     response = client.post(reverse("core:user_create"), {
         "username": "sec2", "name": "安全二", "role": Role.SECURITY_ADMIN,
-        "region": admin.region_id, "password": "Sec2-Initial-1"})
+        "region": admin.region_id, "password": "Kq7-Mora!Tz2"})
     assert response.status_code == 302
     assert not User.objects.filter(username="sec2").exists()  # not yet
     req = AccountRequest.objects.get()
-    assert req.password_hash and "Sec2-Initial-1" not in str(req.data)
+    assert req.password_hash and "Kq7-Mora!Tz2" not in str(req.data)
     # The asker approves nothing; the 系统管理员 role may not approve at all.
     assert client.post(reverse("core:account_request_approve", args=[req.pk])).status_code == 403
     with pytest.raises(DomainError):
         services.account_request_approve(actor=admin, account_request=req)
     user = services.account_request_approve(actor=personas["auditor"], account_request=req)
     assert user.role == Role.SECURITY_ADMIN and user.must_change_password
-    assert user.check_password("Sec2-Initial-1")
+    assert user.check_password("Kq7-Mora!Tz2")
     req.refresh_from_db()
     assert req.status == AccountRequestStatus.APPROVED and req.password_hash == ""
     assert AuditEvent.objects.filter(action=AuditAction.CREATE, object_type="core.user",
@@ -182,7 +182,7 @@ def test_rejecting_needs_a_reason_and_changes_nothing(personas: dict[str, User],
     admin = personas["county_admin"]
     req = services.account_request_submit(
         actor=admin, kind=AccountRequestKind.CREATE, region=admin.region, username="aud2",
-        name="审计二", role=Role.AUDITOR, password="Aud2-Initial-1")
+        name="审计二", role=Role.AUDITOR, password="Lp4-Wend!Qa9")
     client.force_login(personas["security_admin"])
     client.post(reverse("core:account_request_reject", args=[req.pk]), {"reason": ""})
     assert AccountRequest.objects.get().status == AccountRequestStatus.PENDING
@@ -197,7 +197,7 @@ def test_another_countys_administrator_cannot_approve(personas: dict[str, User],
     admin = personas["county_admin"]
     req = services.account_request_submit(
         actor=admin, kind=AccountRequestKind.CREATE, region=admin.region, username="aud3",
-        name="审计三", role=Role.AUDITOR, password="Aud3-Initial-1")
+        name="审计三", role=Role.AUDITOR, password="Rt5-Sola!Xe3")
     client.force_login(personas["other_county_security"])
     assert client.post(reverse("core:account_request_approve", args=[req.pk])).status_code == 404
 
