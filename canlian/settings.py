@@ -71,6 +71,8 @@ FIELD_ENCRYPTION_KEY = env_required("CANLIAN_SM4_KEY")
 BLIND_INDEX_KEY = env_required("CANLIAN_INDEX_KEY")
 
 INSTALLED_APPS = [
+    # First, so its management commands win: core's createsuperuser points to add_user.
+    "canlian.core",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -80,7 +82,6 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "simple_history",
-    "canlian.core",
     "canlian.registry",
     "canlian.benefits",
     "canlian.certificates",
