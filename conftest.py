@@ -127,19 +127,23 @@ def _audit_guard_restored(django_db_blocker: Any) -> Iterator[None]:
     yield
     from django.db import connection
 
-    if connection.vendor == "postgresql":
-        with django_db_blocker.unblock(), connection.cursor() as cursor:
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
             cursor.execute("RESET canlian.audit_purge")
+        else:
+            cursor.execute("DELETE FROM canlian_audit_purge")
 
 
 @pytest.fixture
 def audit_flush_allowed(_audit_guard_restored: None, transactional_db: None) -> Iterator[None]:
-    """A transactional test ends with a flush (TRUNCATE), which the audit log's append-only
-    trigger refuses on PostgreSQL; the sanctioned purge switch (core migration 0003) is turned
-    on for that flush only and reset when the test module ends."""
+    """A transactional test ends with a flush (TRUNCATE; DELETE on SQLite), which the audit
+    log's append-only triggers refuse; the sanctioned purge switch (core migrations 0003 and
+    0011) is turned on for that flush only and reset when the test module ends."""
     yield
     from django.db import connection
 
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
             cursor.execute("SET canlian.audit_purge = 'on'")
+        else:
+            cursor.execute("INSERT INTO canlian_audit_purge (enabled) VALUES (1)")

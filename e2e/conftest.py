@@ -33,6 +33,12 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
             "args": CHROMIUM_ARGS}
 
 
+@pytest.fixture(autouse=True)
+def _e2e_audit_flush(audit_flush_allowed: None) -> None:
+    """Live-server tests end with a flush, which the audit log's triggers allow only through
+    the sanctioned purge switch (conftest.audit_flush_allowed)."""
+
+
 @pytest.fixture
 def region_data(transactional_db: Any) -> None:
     """Live-server tests flush the database after each test, migrated data included."""

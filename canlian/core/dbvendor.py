@@ -16,3 +16,14 @@ def on_postgresql(statements: Sequence[str]) -> Callable[[Any, Any], None]:
                 schema_editor.execute(sql)
 
     return apply
+
+
+def on_sqlite(statements: Sequence[str]) -> Callable[[Any, Any], None]:
+    """A RunPython function that executes `statements` on SQLite and does nothing elsewhere."""
+
+    def apply(apps: Any, schema_editor: Any) -> None:
+        if schema_editor.connection.vendor == "sqlite":
+            for sql in statements:
+                schema_editor.execute(sql)
+
+    return apply

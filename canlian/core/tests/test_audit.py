@@ -119,6 +119,20 @@ def test_database_refuses_update_delete_truncate_of_audit_rows(
     assert AuditEvent.objects.exists()
 
 
+def test_every_engine_refuses_raw_update_and_delete_of_audit_rows(
+    personas: dict[str, User],
+) -> None:
+    """SQLite too is append-only at the database (migration 0011, as 0003 on PostgreSQL): raw
+    SQL, as the sqlite3 shell or another program would send it, cannot change or remove a row."""
+    _create(personas)
+    before = list(AuditEvent.objects.values_list("id", "summary"))
+    for sql in ("UPDATE core_auditevent SET summary = 'x'", "DELETE FROM core_auditevent"):
+        with (pytest.raises(DatabaseError, match="append-only"), transaction.atomic(),
+              connection.cursor() as cursor):
+            cursor.execute(sql)
+    assert list(AuditEvent.objects.values_list("id", "summary")) == before
+
+
 def test_auditor_reads_own_jurisdiction_and_system_events_only(
     personas: dict[str, User], client: Client
 ) -> None:
