@@ -97,9 +97,40 @@ def _names(events: Sequence[AuditEvent]) -> dict[tuple[str, str], str]:
     return {(kind, key): name or "" for kind, key, name in query}
 
 
+def _field_labels(object_type: str) -> tuple[dict[str, str], frozenset[str]]:
+    """The model's field names → Chinese names, and the fields holding a person's name."""
+    try:
+        model = apps.get_model(object_type)
+    except (LookupError, ValueError):
+        return {}, frozenset()
+    fields = [f for f in model._meta.concrete_fields]
+    labels = {f.name: str(f.verbose_name) for f in fields}
+    labels.update({f.attname: str(f.verbose_name) for f in fields})
+    names = frozenset(f.name for f in fields if str(f.verbose_name) == PERSONAL_NAME)
+    return labels, names
+
+
+def change_lines(event: AuditEvent) -> list[str]:
+    """The row's changes as the page shows them: fields by their Chinese names, a person's
+    name masked like the object label (the stored row keeps what it recorded)."""
+    labels, names = _field_labels(event.object_type) if event.object_type else ({}, frozenset())
+    lines = []
+    for key, value in (event.changes or {}).items():
+        label = labels.get(key, key)
+        if key in names:
+            value = [mask_name(str(v)) if v else v for v in value] if isinstance(
+                value, list) else mask_name(str(value))
+        if isinstance(value, list) and len(value) == 2:
+            old, new = ("" if v is None else v for v in value)
+            lines.append(f"{label}：{old} → {new}")
+        else:
+            lines.append(f"{label}：{value}")
+    return lines
+
+
 def describe(events: Sequence[AuditEvent]) -> None:
-    """Attach `object_label` (Chinese type), `object_name` (masked), `region_label` and
-    `ip_label` to each event of a page: two queries for the whole page."""
+    """Attach `object_label` (Chinese type), `object_name` (masked), `region_label`,
+    `ip_label` and `change_display` to each event of a page: two queries for the page."""
     names = _names(events)
     regions = region_labels(e.region_code for e in events)
     for event in events:
@@ -108,3 +139,4 @@ def describe(events: Sequence[AuditEvent]) -> None:
         event.object_name = mask_name(name) if name else ""
         event.region_label = regions.get(event.region_code, event.region_code)
         event.ip_label = event.ip_address or NO_REQUEST
+        event.change_display = change_lines(event)

@@ -33,12 +33,13 @@ def test_audit_rows_show_chinese_type_masked_person_and_region_name(
         django_assert_max_num_queries: Any) -> None:
     person = disabled(regions["village_a"], name="张小三")
     audit.audit_record(actor=personas["county_staff"], action=AuditAction.UPDATE, obj=person,
-                       summary="修改残疾人信息")
+                       summary="修改残疾人信息", changes={"name": ["张小三", "张晓三"]})
     client.force_login(personas["auditor"])
     page = _page(client)
     village = Region.objects.select_related("parent").get(code=regions["village_a"])
     assert "残疾人 张*三" in page and f"编号 {person.pk}" in page
     assert "张小三" not in page and "<code>registry.person" not in page
+    assert "姓名：张*三 → 张*三" in page and "张晓三" not in page  # the change, by field name
     assert f"{village.parent.name} {village.name}" in page
     # Filtered by the Chinese type name (the value stays the stored type).
     assert '<option value="registry.person">残疾人' in page
