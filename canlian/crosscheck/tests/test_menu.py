@@ -10,15 +10,15 @@ from canlian.core.models import User
 from canlian.crosscheck.management.commands.load_questionnaire import SHIPPED
 from canlian.crosscheck.survey import questionnaire_load, survey_response_save
 from canlian.crosscheck.tests.helpers import import_list
-from canlian.registry.tests.factories import make_person
+from canlian.registry.tests.factories import make_disabled_person
 
 
 def test_township_staff_reach_crosscheck_from_the_menu_for_their_township_only(
         personas: dict[str, User], regions: dict[str, str], client: Client) -> None:
     staff = personas["county_staff"]
     questionnaire = questionnaire_load(text=SHIPPED.read_text(encoding="utf-8")).questionnaire
-    in_a = [make_person(region_code=regions["village_a"], name=f"甲{i}") for i in range(2)]
-    in_b = make_person(region_code=regions["village_b"], name="乙")
+    in_a = [make_disabled_person(region_code=regions["village_a"], name=f"甲{i}") for i in range(2)]
+    in_b = make_disabled_person(region_code=regions["village_b"], name="乙")
     import_list(staff, "deaths", [[p.name, p.id_number, "2026-01-15", ""] for p in [*in_a, in_b]])
     survey_response_save(actor=personas["village_liaison"], questionnaire=questionnaire,
                          person=in_a[0], raw={"R0": "1", "R3": "1"})
