@@ -2,10 +2,11 @@
 queries whatever the number of officers or persons (see `quarter_inputs`).
 
 Who is appraised (the roster): each 专职委员 post holder of a village association whose term
-overlaps the quarter (organizations), with their system account when the member is linked to
-one; plus each active village-liaison account of the county not linked to such a post (the
-officer exists in the system but the post was not recorded). A member who changed villages in
-the quarter is appraised in the village of the latest term.
+overlaps the quarter (organizations.liaison_holdings, the one source of who serves a village),
+with their system account when the member is linked to one. A village-liaison account without a
+recorded post is not appraised: 组织体系 shows its village as 缺专职委员 until the post is
+recorded (issue #16 §12). A member who changed villages in the quarter is appraised in the
+village of the latest term.
 
 Definitions (numbers frozen on each result; rules.py turns them into points):
 - Visits are counted per village over its persons: living disabled persons (a category or a
