@@ -17,7 +17,7 @@ from canlian.crosscheck.management.commands.load_questionnaire import SHIPPED
 from canlian.crosscheck.survey import questionnaire_load
 from canlian.crosscheck.tests.helpers import mistype
 from canlian.registry.models import Person
-from canlian.registry.tests.factories import make_person
+from canlian.registry.tests.factories import make_disabled_person, make_person
 from e2e.layout import fits
 from e2e.test_shell_e2e import _sign_in
 
@@ -95,7 +95,7 @@ def test_liaison_collects_the_annual_update_on_a_phone(
         page: Page, live_server: object, personas: dict[str, User], regions: dict[str, str],
         axe_check: Callable[[str], None]) -> None:
     questionnaire_load(text=SHIPPED.read_text(encoding="utf-8"))
-    make_person(region_code=regions["village_a"], name="王五")
+    make_disabled_person(region_code=regions["village_a"], name="王五")
     base = str(live_server)
     page.set_viewport_size({"width": 320, "height": 640})
     _sign_in(page, base, personas["village_liaison"].username)

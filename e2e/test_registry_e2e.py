@@ -13,7 +13,7 @@ import xlsxwriter
 from playwright.sync_api import Page, expect
 
 from canlian.core.models import AuditAction, AuditEvent, User
-from canlian.registry.tests.factories import make_id_number, make_person
+from canlian.registry.tests.factories import make_disabled_person, make_id_number, make_person
 from canlian.registry.tests.helpers import HEADER, row
 from e2e.test_shell_e2e import _sign_in
 
@@ -24,8 +24,8 @@ def test_search_by_pinyin_open_360_and_reveal(page: Page, live_server: object,
                                               personas: dict[str, User],
                                               regions: dict[str, str],
                                               axe_check: Callable[[str], None]) -> None:
-    person = make_person(region_code=regions["village_a"], name="曾小红", phone="13912345678")
-    make_person(region_code=regions["village_a"], name="李四")
+    person = make_disabled_person(region_code=regions["village_a"], name="曾小红", phone="13912345678")
+    make_disabled_person(region_code=regions["village_a"], name="李四")
     base = str(live_server)
     _sign_in(page, base, personas["village_liaison"].username)
     page.get_by_role("navigation", name="主菜单").get_by_role("link", name="残疾人基础库").click()
