@@ -11,23 +11,28 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 from django.test import override_settings
 
+from canlian.core import audit
 from canlian.core.backups import row_counts
-from canlian.core.models import AuditEvent, User
+from canlian.core.models import AuditAction, AuditEvent, User
 from canlian.registry.models import Person
 from canlian.registry.tests.factories import make_person
 
 
 def _empty_the_database() -> None:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:  # the sanctioned purge switch (core 0003)
-            cursor.execute("SET canlian.audit_purge = 'on'")
+    """As a DBA would, through the audit log's sanctioned purge switch (core 0003 / 0011)."""
+    switch_on, switch_off = (
+        ("SET canlian.audit_purge = 'on'", "RESET canlian.audit_purge")
+        if connection.vendor == "postgresql" else
+        ("INSERT INTO canlian_audit_purge (enabled) VALUES (1)",
+         "DELETE FROM canlian_audit_purge"))
+    with connection.cursor() as cursor:
+        cursor.execute(switch_on)
     call_command("flush", interactive=False, verbosity=0)
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("RESET canlian.audit_purge")
+    with connection.cursor() as cursor:
+        cursor.execute(switch_off)
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -36,6 +41,8 @@ def test_backup_empty_restore_gives_the_same_rows_and_readable_id_numbers(
         audit_flush_allowed: None) -> None:
     person = make_person(region_code=regions["village_a"], name="备份甲")
     id_number = person.id_number
+    audit.audit_record(actor=personas["county_staff"], action=AuditAction.REVEAL, obj=person,
+                       summary="备份前的审计记录")
     path = tmp_path / "canlian.backup"
     out = io.StringIO()
     call_command("backup", str(path), stdout=out)
@@ -61,7 +68,11 @@ def test_backup_empty_restore_gives_the_same_rows_and_readable_id_numbers(
     call_command("restore", str(path), stdout=io.StringIO())
     assert row_counts() == before == manifest["rows"]
     assert Person.objects.get(pk=person.pk).id_number == id_number
-    assert AuditEvent.objects.count() == before["core_auditevent"]
+    assert AuditEvent.objects.filter(summary="备份前的审计记录").count() == 1
+    # The restored audit log is still append-only at the database (core 0003 / 0011).
+    with (pytest.raises(DatabaseError, match="append-only"), transaction.atomic(),
+          connection.cursor() as cursor):
+        cursor.execute("DELETE FROM core_auditevent")
 
     # A database that holds accounts is not overwritten.
     with pytest.raises(CommandError, match="已有账户数据"):
