@@ -127,6 +127,10 @@ def login_attempt(*, request: HttpRequest, username: str, password: str,
         return LoginResult(None, login_refused_message())
     if not otp and (otp_enrolled(user) or otp_required(user)):
         step = "verify" if otp_enrolled(user) else "enrol"
+        # The password was right: its slot is given back (a code step left unfinished is no
+        # failure; wrong codes take slots of their own).
+        User.objects.filter(pk=user.pk, failed_login_count__gt=0).update(
+            failed_login_count=F("failed_login_count") - 1)
         request.session.cycle_key()
         request.session[PENDING_LOGIN_KEY] = {"user_id": user.pk, "step": step,
                                               "at": now.timestamp(), "ip": ip}

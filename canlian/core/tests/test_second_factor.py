@@ -111,6 +111,14 @@ def test_five_wrong_codes_lock_the_account(personas: dict[str, User], client: Cl
     assert User.objects.get(username="security").is_locked()
 
 
+def test_a_right_password_with_the_code_step_left_unfinished_is_no_failure(
+        personas: dict[str, User], client: Client) -> None:
+    for _ in range(6):
+        assert _login(client, "security") == reverse("core:login_otp")
+    assert not User.objects.get(username="security").is_locked()
+    assert User.objects.get(username="security").failed_login_count == 0
+
+
 def test_other_staff_may_enrol_by_choice(personas: dict[str, User], client: Client) -> None:
     assert _login(client, "leader") == reverse("core:home")  # optional: not required
     page = client.get(reverse("core:otp_enrol"))
