@@ -28,14 +28,19 @@ var/local.env: $(PY)
 
 install: $(VENV)/.installed var/local.env  ## the environment in .venv, plus local keys
 
+# The demo runs with production settings (Chinese error pages, no debug information, static files
+# collected and served by WhiteNoise) on plain http on this machine (CANLIAN_LOCAL_DEMO).
+DEMO_ENV := CANLIAN_DEBUG=0 CANLIAN_LOCAL_DEMO=1 CANLIAN_ALLOWED_HOSTS=$(HOST)
+
 demo: install  ## migrate SQLite, load the demo county, run web server + task worker
-	$(PY) manage.py migrate --no-input -v 0
-	$(PY) manage.py seed_demo --persons 20000
+	$(DEMO_ENV) $(PY) manage.py migrate --no-input -v 0
+	$(DEMO_ENV) $(PY) manage.py collectstatic --no-input -v 0
+	$(DEMO_ENV) $(PY) manage.py seed_demo --persons 20000
 	@echo ""
 	@echo "智慧残联综合服务平台已启动： http://$(HOST):$(PORT)/   （按 Ctrl+C 停止）"
 	@trap 'kill 0' EXIT INT TERM; \
-	  $(PY) manage.py db_worker --interval 1 --no-reload & \
-	  $(PY) manage.py runserver $(HOST):$(PORT) --noreload
+	  $(DEMO_ENV) $(PY) manage.py task_worker --interval 1 & \
+	  $(DEMO_ENV) $(PY) manage.py runserver $(HOST):$(PORT) --noreload
 
 # ---------------------------------------------------------------- tests
 

@@ -58,9 +58,13 @@ def env_int(name: str, default: int) -> int:
 
 
 DEBUG = env_bool("CANLIAN_DEBUG", False)
+# A demo on this machine (`make demo`): production settings and error pages, but plain http on
+# 127.0.0.1 (no TLS redirect, no secure-only cookies, no HSTS). Never set it on a server:
+# `manage.py check --deploy` fails with it (`make check-deploy`).
+LOCAL_DEMO = env_bool("CANLIAN_LOCAL_DEMO", False)
 SECRET_KEY = env_required("CANLIAN_SECRET_KEY")
 ALLOWED_HOSTS = [h.strip() for h in (env("CANLIAN_ALLOWED_HOSTS") or "").split(",") if h.strip()]
-if DEBUG:
+if DEBUG or LOCAL_DEMO:
     ALLOWED_HOSTS += ["127.0.0.1", "localhost", "testserver"]
 CSRF_TRUSTED_ORIGINS = [
     o.strip() for o in (env("CANLIAN_CSRF_TRUSTED_ORIGINS") or "").split(",") if o.strip()
@@ -100,6 +104,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "canlian.core.middleware.SessionIdleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "canlian.core.middleware.SecurityHeadersMiddleware",
@@ -166,7 +171,9 @@ LOGIN_IP_WINDOW_MINUTES = env_int("CANLIAN_LOGIN_IP_WINDOW_MINUTES", 15)
 API_TOKEN_DAYS = env_int("CANLIAN_API_TOKEN_DAYS", 90)  # API tokens expire (issue #17 §7)
 SESSION_IDLE_MINUTES = env_int("CANLIAN_SESSION_IDLE_MINUTES", 30)
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
-SESSION_SAVE_EVERY_REQUEST = True  # sliding expiry = idle timeout
+# Sliding expiry = idle timeout, refreshed at most once a minute and never by a poll
+# (canlian.core.middleware.SessionIdleMiddleware).
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -174,7 +181,7 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if not DEBUG:
+if not DEBUG and not LOCAL_DEMO:
     SECURE_SSL_REDIRECT = env_bool("CANLIAN_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
@@ -218,3 +225,9 @@ LOGGING = {
 # JSON API paging bounds: an absurd offset is a 422, never a database overflow.
 NINJA_PAGINATION_MAX_OFFSET = 10**9
 NINJA_PAGINATION_MAX_LIMIT = 200
+
+# Background task workers (`manage.py task_worker`; docs/operations.md "Background tasks").
+TASK_HEARTBEAT_SECONDS = env_int("CANLIAN_TASK_HEARTBEAT_SECONDS", 5)
+TASK_LEASE_SECONDS = env_int("CANLIAN_TASK_LEASE_SECONDS", 90)
+TASK_EXPORT_KEEP_DAYS = env_int("CANLIAN_TASK_EXPORT_KEEP_DAYS", 7)
+TASK_RETRY_KEEP_DAYS = env_int("CANLIAN_TASK_RETRY_KEEP_DAYS", 3)

@@ -24,5 +24,8 @@ STORAGES = {
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
-TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# Jobs run inline, except in the fault tests' subprocesses, which use the real queue and worker
+# (canlian/core/tests/sitekit.py).
+TASKS = {"default": {"BACKEND": os.environ.get("CANLIAN_TEST_TASK_BACKEND",
+                                               "django_tasks.backends.immediate.ImmediateBackend")}}
 WHITENOISE_USE_FINDERS = True

@@ -5,7 +5,7 @@ DESIGN.md "Security": exports are watermarked with user and time and each one is
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
@@ -30,6 +30,24 @@ from canlian.core.taskruns import (
 )
 
 PROGRESS_EVERY = 1000
+READ_CHUNK = 500  # rows per read; well under SQLite's bound-parameter limit
+
+
+def rows_in_chunks(queryset: QuerySet[Any], *, chunk_size: int = READ_CHUNK) -> Iterator[Any]:
+    """The queryset's objects in its order, read in short separate statements.
+
+    A streaming cursor (`.iterator()`) keeps one read open for the whole export. On SQLite that
+    pins the connection's snapshot, so its own progress write fails with "database is locked" as
+    soon as anyone else has written (issue 16 §1). Here the ids are read first, then the rows
+    by chunks of ids; nothing is open between chunks. A row deleted meanwhile is skipped.
+    """
+    ids = list(queryset.values_list("pk", flat=True))
+    for start in range(0, len(ids), chunk_size):
+        chunk = ids[start:start + chunk_size]
+        by_id = {obj.pk: obj for obj in queryset.filter(pk__in=chunk).order_by()}
+        for pk in chunk:
+            if pk in by_id:
+                yield by_id[pk]
 
 
 def watermark_text(actor: User) -> str:
@@ -132,7 +150,7 @@ def queryset_export(run: TaskRun, *, queryset: QuerySet[Any], title: str,
         path = export_path(run)
         count = xlsx_write(
             path, actor=actor, title=title, headers=headers,
-            rows=(to_row(obj) for obj in queryset.iterator(chunk_size=2000)),
+            rows=(to_row(obj) for obj in rows_in_chunks(queryset)),
             on_row=lambda n: task_run_progress(run, done=n),
         )
         with transaction.atomic():

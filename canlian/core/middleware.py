@@ -1,7 +1,9 @@
-"""Security headers Django does not set by itself."""
+"""Request middleware: security headers, the pending sign-in step, the audit request context and
+the idle session refresh."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from django.conf import settings
@@ -73,3 +75,41 @@ class AuditRequestMiddleware:
 
         with request_context(request):
             return self.get_response(request)
+
+
+# The idle timeout slides with use (DOMAIN.md §7.1), but refreshing the session is a database
+# write: doing it on every request made every page view, and every poll of a task's progress,
+# a write that could hold SQLite's lock against a running task (issue 16 §1). So the session is
+# refreshed at most once a minute, and never by a poll (a page marks its polls with
+# `session_passive`): watching a progress bar is not activity, as the idle timeout means it.
+SESSION_TOUCHED_KEY = "_touched"
+SESSION_REFRESH_SECONDS = 60
+
+
+def mark_passive(request: HttpRequest) -> None:
+    """This request is a poll: it must not extend or write the session."""
+    request.session_passive = True  # type: ignore[attr-defined]
+
+
+def session_touch(request: HttpRequest) -> None:
+    """Extend the session now (the "继续使用" button)."""
+    request.session[SESSION_TOUCHED_KEY] = int(time.time())
+
+
+class SessionIdleMiddleware:
+    """Sliding idle expiry with at most one session write a minute (place after
+    SessionMiddleware, with SESSION_SAVE_EVERY_REQUEST off)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if (session is None or session.session_key is None
+                or getattr(request, "session_passive", False) or session.is_empty()):
+            return response
+        now = int(time.time())
+        if now - int(session.get(SESSION_TOUCHED_KEY, 0)) >= SESSION_REFRESH_SECONDS:
+            session[SESSION_TOUCHED_KEY] = now  # marks it modified: saved with a new expiry
+        return response

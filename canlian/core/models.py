@@ -365,7 +365,37 @@ class TaskStatus(models.TextChoices):
     QUEUED = "queued", "排队中"
     RUNNING = "running", "进行中"
     SUCCEEDED = "succeeded", "已完成"
+    REJECTED = "rejected", "未通过检查"
     FAILED = "failed", "失败"
+    INTERRUPTED = "interrupted", "中断"
+
+
+ACTIVE_TASK_STATUSES = (TaskStatus.QUEUED, TaskStatus.RUNNING)
+RETRYABLE_TASK_STATUSES = (TaskStatus.FAILED, TaskStatus.INTERRUPTED)
+
+
+class TaskWorker(models.Model):
+    """One running task-worker process (`manage.py task_worker`), seen through its heartbeat.
+
+    A worker on this machine is alive while its process is (checked by pid and process start
+    time, so a long SQLite write transaction that delays heartbeats is not mistaken for death);
+    a worker elsewhere is alive while its heartbeat is recent (canlian.core.taskruns).
+    """
+
+    id = models.CharField("进程编号", max_length=64, primary_key=True)
+    host = models.CharField("主机", max_length=255)
+    pid = models.PositiveIntegerField("进程号")
+    process_key = models.CharField("进程标识", max_length=100, blank=True)
+    started_at = models.DateTimeField("启动时间", default=timezone.now)
+    seen_at = models.DateTimeField("最近心跳", default=timezone.now)
+    stopped_at = models.DateTimeField("停止时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "后台任务进程"
+        verbose_name_plural = "后台任务进程"
+
+    def __str__(self) -> str:
+        return f"{self.host}:{self.pid}"
 
 
 class TaskRun(models.Model):
@@ -379,7 +409,7 @@ class TaskRun(models.Model):
     started_at = models.DateTimeField("开始时间", null=True, blank=True)
     finished_at = models.DateTimeField("结束时间", null=True, blank=True)
     status = models.CharField(
-        "状态", max_length=10, choices=TaskStatus.choices, default=TaskStatus.QUEUED
+        "状态", max_length=12, choices=TaskStatus.choices, default=TaskStatus.QUEUED
     )
     total = models.PositiveIntegerField("总数", default=0)
     done = models.PositiveIntegerField("已处理", default=0)
@@ -388,11 +418,22 @@ class TaskRun(models.Model):
     result = models.JSONField("结果", default=dict, blank=True)
     result_file = models.CharField("结果文件", max_length=300, blank=True)
     result_name = models.CharField("下载文件名", max_length=200, blank=True)
+    result_url = models.CharField("结果页面", max_length=300, blank=True)
+    result_label = models.CharField("结果页面名称", max_length=50, blank=True)
+    # The lease: which worker holds the job and when it last said so. Set when a worker claims
+    # the job, so a job whose worker vanished is found even before it reported a start.
+    worker = models.ForeignKey(TaskWorker, null=True, blank=True, on_delete=models.SET_NULL,
+                               related_name="runs", verbose_name="处理进程")
+    heartbeat_at = models.DateTimeField("最近心跳", null=True, blank=True)
+    task_path = models.CharField("任务函数", max_length=200, blank=True)
+    attempts = models.PositiveSmallIntegerField("运行次数", default=1)
+    files_removed_at = models.DateTimeField("文件清理时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "后台任务"
         verbose_name_plural = "后台任务"
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status"], name="core_taskrun_status")]
 
     def __str__(self) -> str:
         return self.title
@@ -401,11 +442,15 @@ class TaskRun(models.Model):
     def percent(self) -> int:
         if self.status == TaskStatus.SUCCEEDED:
             return 100
-        return int(self.done * 100 / self.total) if self.total else 0
+        return min(100, int(self.done * 100 / self.total)) if self.total else 0
 
     @property
     def is_finished(self) -> bool:
-        return self.status in (TaskStatus.SUCCEEDED, TaskStatus.FAILED)
+        return self.status not in ACTIVE_TASK_STATUSES
+
+    @property
+    def is_retryable(self) -> bool:
+        return self.status in RETRYABLE_TASK_STATUSES and bool(self.task_path)
 
 
 class HolidayCalendarDay(models.Model):

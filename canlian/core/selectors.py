@@ -137,7 +137,7 @@ def audit_events_by_day(*, actor: User, days: int) -> list[dict[str, Any]]:
 def task_run_get_for(*, actor: User, task_id: Any) -> TaskRun:
     """A background task's progress; only the person who started it may see it."""
     try:
-        return TaskRun.objects.get(pk=task_id, created_by=actor)
+        return TaskRun.objects.select_related("worker").get(pk=task_id, created_by=actor)
     except (TaskRun.DoesNotExist, ValueError):
         raise Http404("没有找到该任务。") from None
 

@@ -17,6 +17,7 @@ urlpatterns = [
     path("modules/<slug:key>/", home.module_placeholder, name="module"),
     path("tasks/<uuid:task_id>/", home.task_progress, name="task_progress"),
     path("tasks/<uuid:task_id>/download/", home.task_download, name="task_download"),
+    path("tasks/<uuid:task_id>/retry/", home.task_retry, name="task_retry"),
     path("users/", users.user_list, name="user_list"),
     path("users/new/", users.user_create, name="user_create"),
     path("users/<id:user_id>/", users.user_detail, name="user_detail"),

@@ -24,6 +24,7 @@ from canlian.benefits.months import add_months, month_start
 from canlian.benefits.payroll import overpayments_detect
 from canlian.core import audit
 from canlian.core.errors import DomainError
+from canlian.core.exports import rows_in_chunks
 from canlian.core.models import AuditAction, User
 from canlian.core.permissions import in_jurisdiction
 from canlian.crosscheck.findings import findings_refresh
@@ -243,7 +244,7 @@ def findings_confirm_class(*, actor: User, kind: str, dataset_id: int | None = N
     outcome = ClassOutcome()
     if on_start is not None:
         on_start(findings.count())
-    for done, finding in enumerate(findings.order_by("pk").iterator(chunk_size=500), start=1):
+    for done, finding in enumerate(rows_in_chunks(findings.order_by("pk")), start=1):
         try:
             finding_confirm(actor=actor, finding=finding, note="按类别批量确认",
                             request=request)

@@ -98,6 +98,7 @@ SAMPLES: dict[str, Sample] = {
     "core:account_request_reject": _account_request,
     "core:task_progress": _own_task,
     "core:task_download": _own_finished_task,
+    "core:task_retry": _own_task,
     "core:module": _module,
     "api:user_detail": _user_in_township,
     "api:task_run": _own_task,

@@ -8,9 +8,6 @@
 
   var WIDE_SCREEN = "(min-width: 721px)"; // keep in step with canlian.css
 
-  // Fires after any request we make to the server: each request extends the idle session.
-  var sessionTouched = function () {};
-
   function onMediaChange(query, handler) {
     if (query.addEventListener) {
       query.addEventListener("change", handler);
@@ -225,7 +222,6 @@
       });
     }
 
-    sessionTouched = schedule;
     schedule();
   }
 
@@ -265,6 +261,7 @@
     var statusLabel = box.querySelector("[data-task-status-label]");
     var message = box.querySelector("[data-task-message]");
     var refresh = box.querySelector("[data-task-refresh]");
+    var noWorker = document.querySelector("[data-task-no-worker]");
     var lastStatus = statusLabel ? statusLabel.textContent : "";
     var lastStep = -1;
     var failures = 0;
@@ -292,6 +289,9 @@
         lastStatus = data.status_label;
         lastStep = step;
       }
+      if (noWorker) {
+        noWorker.hidden = !data.no_worker;
+      }
       if (message) {
         if (message.textContent !== (data.message || "")) {
           message.textContent = data.message || "";
@@ -312,7 +312,7 @@
         return response.json();
       }).then(function (data) {
         failures = 0;
-        sessionTouched();
+        // A poll does not extend the idle session (the server does not refresh it either).
         update(data);
         if (data.finished) {
           try {

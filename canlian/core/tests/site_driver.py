@@ -1,0 +1,32 @@
+"""The driver subprocess of canlian.core.tests.sitekit: reads one JSON request a line from
+stdin ({"action": name, "kwargs": {...}}), runs canlian.core.tests.site_actions.<name> and
+writes {"value": ...} or {"error": traceback} as one line to stdout."""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+
+
+def main() -> None:
+    import django
+
+    django.setup()
+    from canlian.core.tests import site_actions
+
+    out = sys.stdout
+    sys.stdout = sys.stderr  # anything printed by the code under test goes to the log
+    for line in sys.stdin:
+        request = json.loads(line)
+        try:
+            value = getattr(site_actions, request["action"])(**request["kwargs"])
+            answer = {"value": value}
+        except Exception:
+            answer = {"error": traceback.format_exc()}
+        out.write(json.dumps(answer, default=str) + "\n")
+        out.flush()
+
+
+if __name__ == "__main__":
+    main()
