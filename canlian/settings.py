@@ -199,7 +199,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env("CANLIAN_STATIC_ROOT") or BASE_DIR / "staticfiles")
 MEDIA_ROOT = Path(env("CANLIAN_MEDIA_ROOT") or BASE_DIR / "var" / "media")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
