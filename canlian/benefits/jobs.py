@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from canlian.benefits.eligibility import eligibility_run_execute, eligibility_run_start
@@ -59,7 +60,9 @@ def eligibility_run_job(*, task_run_id: str) -> None:
                                        f"应停发 {to_stop} 人")
             task_run_succeeded(task, message=f"比对完成：{len(summary)} 项政策，待纳入 {to_enrol} "
                                              f"人，应停发 {to_stop} 人。",
-                               result={"run": run.pk})
+                               result={"run": run.pk},
+                               result_url=reverse("benefits:run_detail", args=[run.pk]),
+                               result_label="查看比对结果")
     except Exception:
         task_run_failed(task, message="资格比对失败，请稍后重试或联系系统管理员。")
         raise
@@ -166,6 +169,8 @@ def payroll_bank_file_job(*, task_run_id: str) -> None:
                                        "（含完整证件号与账号）")
             task_run_succeeded(task, message=f"已生成发放文件，共 {count} 人。",
                                result_file=str(path),
+                               result_url=reverse("benefits:batch_detail", args=[batch.pk]),
+                               result_label="返回发放批次",
                                result_name=f"发放文件_{batch.policy.code}_"
                                            f"{batch.period_start:%Y%m}_"
                                            f"{timezone.localtime():%Y%m%d%H%M}.xlsx")

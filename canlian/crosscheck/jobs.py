@@ -7,6 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from canlian.benefits.months import parse_month
@@ -18,6 +19,7 @@ from canlian.core.taskruns import (
     task_run_create,
     task_run_failed,
     task_run_progress,
+    task_run_rejected,
     task_run_started,
     task_run_succeeded,
 )
@@ -100,9 +102,14 @@ def dataset_import_run(*, task_run_id: str) -> None:
             error_file = str(error_path)
         result: dict[str, Any] = report.as_json()
         result["errors"] = len(report.errors)  # the file has them; the record keeps counts
-        task_run_succeeded(run, message=_message(report), result_file=error_file,
-                           result_name=f"导入错误清单_{timezone.localtime():%Y%m%d%H%M}.xlsx",
-                           result=result)
+        # Nothing written: 未通过检查, never 已完成 100 % (issue 16 §13).
+        (task_run_succeeded if report.written else task_run_rejected)(
+            run, message=_message(report), result_file=error_file,
+            result_name=f"导入错误清单_{timezone.localtime():%Y%m%d%H%M}.xlsx", result=result,
+            **({"result_url": reverse("crosscheck:dataset_detail", args=[report.dataset_id]),
+                "result_label": "查看本批比对数据"} if report.written else
+               {"result_url": reverse("crosscheck:dataset_import"),
+                "result_label": "返回导入比对数据"}))
     except Exception:
         task_run_failed(run, message="导入失败，未写入任何数据。请稍后重试或联系系统管理员。")
         raise
@@ -161,6 +168,8 @@ def confirm_class_run(*, task_run_id: str) -> None:
         note = (f"，{len(outcome.failed)} 条未能处理（请逐条查看原因）" if outcome.failed
                 else "")
         task_run_succeeded(run, message=f"已批量确认 {outcome.confirmed} 条{note}。",
+                           result_url=reverse("crosscheck:finding_list"),
+                           result_label="查看比对发现",
                            result={"confirmed": outcome.confirmed,
                                    "failed": [f for f, _ in outcome.failed][:1000]})
     except Exception:

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from canlian.core import audit
@@ -17,6 +18,7 @@ from canlian.core.models import AuditAction, TaskRun, User
 from canlian.core.taskruns import (
     task_run_create,
     task_run_failed,
+    task_run_rejected,
     task_run_started,
     task_run_succeeded,
 )
@@ -127,10 +129,16 @@ def persons_import_run(*, task_run_id: str) -> None:
                                    object_type="registry.person", region_code=actor.region_id,
                                    summary=f"导入残疾人信息：{params['filename']}"[:200],
                                    changes=report.as_json() | {"errors": len(report.errors)})
-            task_run_succeeded(run, message=_import_message(report, params["mode"]),
-                               result_file=error_file,
-                               result_name=f"导入错误清单_{timezone.localtime():%Y%m%d%H%M}.xlsx",
-                               result=report.as_json())
+            # Nothing written because of errors: 未通过检查, never 已完成 100 % (issue 16 §13).
+            rejected = not report.written and params["mode"] != "preview"
+            (task_run_rejected if rejected else task_run_succeeded)(
+                run, message=_import_message(report, params["mode"]), result_file=error_file,
+                result_name=f"导入错误清单_{timezone.localtime():%Y%m%d%H%M}.xlsx",
+                result=report.as_json(),
+                **({"result_url": reverse("registry:person_list"), "result_label": "查看残疾人名单"}
+                   if report.written else
+                   {"result_url": reverse("registry:person_import"),
+                    "result_label": "返回批量导入"}))
     except Exception:
         task_run_failed(run, message="导入失败，未写入任何数据。请稍后重试或联系系统管理员。")
         raise
