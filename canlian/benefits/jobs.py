@@ -1,7 +1,8 @@
-"""Background jobs of benefits: the eligibility run and the bank file of a payroll batch."""
+"""Background jobs of benefits: eligibility run, payroll generation, gap lists, bank files."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.db import transaction
@@ -18,15 +19,17 @@ from canlian.benefits.models import (
     PayrollBatch,
     Policy,
 )
-from canlian.benefits.payroll import blocked_lines
+from canlian.benefits.payroll import blocked_lines, payroll_generate
 from canlian.benefits.selectors import gaps_for, liaisons_for_villages
 from canlian.core import audit
+from canlian.core.errors import DomainError
 from canlian.core.exports import export_path, queryset_export, xlsx_write
 from canlian.core.idnumbers import mask_id_number, mask_phone
 from canlian.core.models import AuditAction, TaskRun, User
 from canlian.core.taskruns import (
     task_run_create,
     task_run_failed,
+    task_run_rejected,
     task_run_started,
     task_run_succeeded,
 )
@@ -115,6 +118,43 @@ def gap_export_job(*, task_run_id: str) -> None:
         summary=f"导出{run.month:%Y年%m月}{label}" + "{count} 人（脱敏）",
         message="已导出 {count} 人（证件号码与电话已脱敏）。",
     )
+
+
+def payroll_generate_enqueue(*, actor: User, policy: Policy, period_start: Any) -> TaskRun:
+    """Generating a batch is set-based but heavy at county scale: a background job whose page
+    links to the batch (DESIGN.md "Heavy work")."""
+    from canlian.benefits.tasks import run_payroll_generate
+
+    with transaction.atomic():
+        return task_run_create(actor=actor, kind="benefits_payroll",
+                               title=f"生成发放批次：{policy.name} {period_start:%Y年%m月}",
+                               params={"policy": policy.code,
+                                       "period_start": period_start.isoformat()},
+                               enqueue=lambda run_id: run_payroll_generate.enqueue(run_id))
+
+
+def payroll_generate_job(*, task_run_id: str) -> None:
+    """All-or-nothing (payroll_generate is one transaction), and generating a period that
+    exists returns it unchanged: a rerun after an interruption gives the same batch."""
+    task = TaskRun.objects.select_related("created_by__region").get(pk=task_run_id)
+    actor = task.created_by
+    try:
+        policy = Policy.objects.get(code=task.params["policy"])
+        task_run_started(task, total=1)
+        try:
+            batch = payroll_generate(actor=actor, policy=policy,
+                                     period_start=date.fromisoformat(task.params["period_start"]))
+        except DomainError as error:
+            task_run_rejected(task, message=error.message)
+            return
+        task_run_succeeded(task, message=f"已生成 {policy.name} {batch.period_start:%Y年%m月} "
+                                         f"发放批次：{batch.line_count} 人，{batch.total} 元。",
+                           result={"batch": batch.pk},
+                           result_url=reverse("benefits:batch_detail", args=[batch.pk]),
+                           result_label="查看发放批次")
+    except Exception:
+        task_run_failed(task, message="生成发放批次失败，未写入任何数据。请稍后重新运行。")
+        raise
 
 
 BANK_HEADERS = ("序号", "姓名", "身份证号", "开户银行", "银行账号", "户名", "所属月份", "金额",

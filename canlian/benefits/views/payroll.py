@@ -25,17 +25,11 @@ from canlian.core.views.paging import paginate
 def batch_list(request: HttpRequest) -> HttpResponse:
     form = GenerateForm(request.POST or None)
     if request.method == "POST" and can_run_payroll(request.user) and form.is_valid():
-        try:
-            batch = payroll.payroll_generate(
-                actor=request.user, policy=selectors.policy_get(actor=request.user,
-                                            code=form.cleaned_data["policy"]),
-                period_start=form.cleaned_data["period_start"])
-        except DomainError as error:
-            form.add_domain_error(error)
-        else:
-            messages.success(request, f"已生成 {batch.policy.name} {batch.period_start:%Y年%m月} "
-                                      f"发放批次：{batch.line_count} 人，{batch.total} 元。")
-            return redirect("benefits:batch_detail", batch_id=batch.pk)
+        task = jobs.payroll_generate_enqueue(
+            actor=request.user, policy=selectors.policy_get(actor=request.user,
+                                                            code=form.cleaned_data["policy"]),
+            period_start=form.cleaned_data["period_start"])
+        return redirect("core:task_progress", task_id=task.pk)
     return render(request, "benefits/batch_list.html", {
         **paginate(request, selectors.batches_for(request.user), 30), "form": form,
         "can_generate": can_run_payroll(request.user)})

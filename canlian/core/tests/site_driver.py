@@ -7,20 +7,30 @@ from __future__ import annotations
 import json
 import sys
 import traceback
+from typing import Any
 
 
 def main() -> None:
     import django
 
     django.setup()
-    from canlian.core.tests import site_actions
+    import importlib
+
+    modules = [importlib.import_module(name)
+               for name in ["canlian.core.tests.site_actions", *sys.argv[1:]]]
+
+    def action(name: str) -> Any:
+        for module in reversed(modules):
+            if hasattr(module, name):
+                return getattr(module, name)
+        raise AttributeError(name)
 
     out = sys.stdout
     sys.stdout = sys.stderr  # anything printed by the code under test goes to the log
     for line in sys.stdin:
         request = json.loads(line)
         try:
-            value = getattr(site_actions, request["action"])(**request["kwargs"])
+            value = action(request["action"])(**request["kwargs"])
             answer = {"value": value}
         except Exception:
             answer = {"error": traceback.format_exc()}

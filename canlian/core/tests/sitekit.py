@@ -96,10 +96,10 @@ class Template:
 class Driver:
     """A subprocess running canlian.core.tests.site_driver: call its actions by name."""
 
-    def __init__(self, env: dict[str, str], log: Path) -> None:
+    def __init__(self, env: dict[str, str], log: Path, actions: list[str]) -> None:
         self.log = log.open("w")
         self.proc = subprocess.Popen(
-            [PYTHON, "-m", "canlian.core.tests.site_driver"], cwd=ROOT, env=env,
+            [PYTHON, "-m", "canlian.core.tests.site_driver", *actions], cwd=ROOT, env=env,
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log, text=True)
 
     def __call__(self, action: str, **kwargs: Any) -> Any:
@@ -127,7 +127,8 @@ class Driver:
 
 
 class Site:
-    def __init__(self, template: Template, folder: Path) -> None:
+    def __init__(self, template: Template, folder: Path, actions: list[str] | None = None
+                 ) -> None:
         self.folder = folder
         self.url, self._drop = template.copy(folder)
         self.vendor = template.vendor
@@ -143,7 +144,7 @@ class Site:
             "PYTHONUNBUFFERED": "1",
         }
         self.workers: list[subprocess.Popen[bytes]] = []
-        self.driver = Driver(self.env, folder / "driver.log")
+        self.driver = Driver(self.env, folder / "driver.log", actions or [])
         self._logs: list[Any] = []
 
     def start_worker(self, *, pause_after: str = "", times: int = 1) -> subprocess.Popen[bytes]:
@@ -222,8 +223,10 @@ def site_template(django_db_setup: Any, django_db_blocker: Any,
 
 
 @pytest.fixture
-def site(site_template: Template, tmp_path: Path) -> Iterator[Site]:
-    site = Site(site_template, tmp_path)
+def site(site_template: Template, tmp_path: Path, request: pytest.FixtureRequest
+         ) -> Iterator[Site]:
+    """A site; a test module may name more driver actions in SITE_ACTIONS (module paths)."""
+    site = Site(site_template, tmp_path, getattr(request.module, "SITE_ACTIONS", []))
     try:
         yield site
     finally:
