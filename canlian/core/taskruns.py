@@ -312,7 +312,7 @@ def task_run_retry(*, actor: User, run: TaskRun) -> TaskRun:
     path = (run.params or {}).get("path")
     if path and not Path(path).exists():
         raise DomainError("task_input_gone",
-                          "上传的文件已按保留期限清理，无法重新运行。请重新上传文件。")
+                          "原上传文件已清理，无法重新运行。请重新上传文件。")
     task = import_string(run.task_path)
     allowed = [*RETRYABLE_TASK_STATUSES, *(ACTIVE_TASK_STATUSES if interrupted else ())]
     with transaction.atomic():
