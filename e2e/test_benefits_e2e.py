@@ -90,6 +90,7 @@ def test_run_enrol_pay_and_see_the_ledger(page: Page, live_server: object, march
     page.get_by_role("combobox", name="政策").select_option(label="重度残疾人护理补贴")
     page.get_by_label("发放月份").fill("2026-03")
     page.get_by_role("button", name="生成发放批次").click()
+    page.get_by_role("link", name="查看发放批次").click(timeout=20000)  # a background job
     expect(page.get_by_text("1 人次，120.00 元")).to_be_visible()
     axe_check("发放批次")
     expect(page.get_by_text("本批次由您生成，须由另一名县残联工作人员审核")).to_be_visible()

@@ -46,7 +46,7 @@ def test_a_rejected_import_does_not_say_done_and_links_back_to_the_import(
     assert run.status == TaskStatus.REJECTED and not Person.objects.exists()
     assert "未通过检查" in page and "已完成" not in page and "100%" not in page
     assert "未导入任何数据" in page
-    assert "下载：导入错误清单_" in page
+    assert "下载文件：导入错误清单_" in page
     assert f'href="{reverse("registry:person_import")}">返回批量导入</a>' in page
 
     run, page = _upload(client, tmp_path / "good.xlsx", [good], "all",
