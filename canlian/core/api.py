@@ -23,6 +23,7 @@ from canlian.core.schemas import (
     TaskRunOut,
     UserOut,
 )
+from canlian.core.taskruns import task_run_view
 
 router = Router(tags=["基础"])
 
@@ -72,6 +73,7 @@ def audit_events(request: HttpRequest, action: str = "", username: str = "") -> 
 @api_roles(ALL_ROLES)
 def task_run(request: HttpRequest, task_id: UUID) -> dict[str, object]:
     run = selectors.task_run_get_for(actor=request.auth, task_id=task_id)
-    return {"id": str(run.pk), "title": run.title, "status": run.status,
-            "percent": run.percent, "done": run.done, "total": run.total,
-            "message": run.message}
+    view = task_run_view(run)  # a job whose worker vanished reads "interrupted"
+    return {"id": str(run.pk), "title": run.title, "status": view["status"],
+            "percent": view["percent"], "done": run.done, "total": run.total,
+            "message": view["message"]}
