@@ -1,7 +1,7 @@
 """Run a manage.py command (the task worker) with a pause point, for kill -9 tests.
 
 `python -m canlian.core.tests.fault_worker --pause-after REGEX --times N --marker FILE -- CMD…`
-After the main thread's N-th SQL statement matching REGEX has run, it writes FILE and sleeps
+After the main thread's N-th SQL statement (or COPY) matching REGEX has run, it writes FILE and sleeps
 for good, holding whatever transaction it is in: the test then kills the process at a known
 point. Only the test's process is instrumented; the code under test is unchanged.
 """
@@ -9,6 +9,7 @@ point. Only the test's process is instrumented; the code under test is unchanged
 from __future__ import annotations
 
 import argparse
+import contextlib
 import re
 import sys
 import threading
@@ -22,21 +23,37 @@ def _instrument(pattern: re.Pattern[str], times: int, marker: Path) -> None:
 
     seen = 0
 
+    def after(sql: str) -> None:
+        nonlocal seen
+        if threading.current_thread() is threading.main_thread() and pattern.search(sql):
+            seen += 1
+            if seen == times:
+                marker.write_text(sql[:200])
+                while True:
+                    time.sleep(3600)
+
     def wrap(method: Any) -> Any:
         def run(self: Any, sql: str, *args: Any, **kwargs: Any) -> Any:
-            nonlocal seen
             result = method(self, sql, *args, **kwargs)
-            if threading.current_thread() is threading.main_thread() and pattern.search(sql):
-                seen += 1
-                if seen == times:
-                    marker.write_text(sql[:200])
-                    while True:
-                        time.sleep(3600)
+            after(sql)
             return result
         return run
 
     utils.CursorWrapper.execute = wrap(utils.CursorWrapper.execute)
     utils.CursorWrapper.executemany = wrap(utils.CursorWrapper.executemany)
+    try:  # bulk writes on PostgreSQL go by COPY on the raw psycopg cursor
+        import psycopg
+    except ImportError:
+        return
+    copy = psycopg.Cursor.copy
+
+    @contextlib.contextmanager
+    def copy_then_check(self: Any, statement: Any, *args: Any, **kwargs: Any) -> Any:
+        with copy(self, statement, *args, **kwargs) as running:
+            yield running
+        after(statement if isinstance(statement, str) else statement.as_string(self))
+
+    psycopg.Cursor.copy = copy_then_check  # type: ignore[method-assign]
 
 
 def main() -> None:
