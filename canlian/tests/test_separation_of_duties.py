@@ -35,7 +35,8 @@ from canlian.tests.test_jurisdiction_matrix import api_endpoints, html_endpoints
 # lets county_admin in must be added here after checking it shows no personal data.
 COUNTY_ADMIN_PAGES = {
     "core:home", "core:password_change", "core:module", "core:task_progress",
-    "core:task_download", "core:keepalive", "core:user_list", "core:user_create",
+    "core:task_download", "core:task_retry", "core:keepalive", "core:user_list",
+    "core:user_create",
     "core:user_detail", "core:user_edit", "core:user_reveal", "core:user_password_reset",
     "core:account_request_list", "core:region_list", "core:calendar",
     "registry:approval_settings", "organizations:thresholds",
