@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from canlian.core import audit
-from canlian.core.exports import export_path, queryset_export, xlsx_write
+from canlian.core.exports import export_path, queryset_export
 from canlian.core.idnumbers import mask_certificate_number, mask_id_number, mask_phone
 from canlian.core.models import AuditAction, TaskRun, User
 from canlian.core.taskruns import (
@@ -31,6 +31,7 @@ from canlian.registry.importing import (
 )
 from canlian.registry.models import Person
 from canlian.registry.selectors import PersonFilter, persons_for
+from canlian.registry.workbook import error_file_write
 
 MAX_UPLOAD_BYTES = MAX_BYTES
 EXPORT_HEADERS = ("姓名", "性别", "出生日期", "身份证号", "户籍地", "残疾类别", "残疾等级",
@@ -96,15 +97,6 @@ def persons_import_start(*, actor: User, path: Path, filename: str, mode: str) -
             enqueue=lambda run_id: run_persons_import.enqueue(run_id))
 
 
-def error_report_write(path: Path, *, actor: User, report: ImportReport) -> None:
-    headers = ["行号", "列", "错误说明", *[str(h) for h in report.header]]
-    rows = ([e.row, e.column or "整行", e.message, *report.source_rows.get(e.row, [])]
-            for e in report.errors)
-    file_rows = (["", "文件", message] for message in report.file_errors)
-    xlsx_write(path, actor=actor, title="导入错误清单", headers=headers,
-               rows=[*file_rows, *rows])
-
-
 def persons_import_run(*, task_run_id: str) -> None:
     run = TaskRun.objects.select_related("created_by__region").get(pk=task_run_id)
     actor, params = run.created_by, run.params
@@ -121,7 +113,7 @@ def persons_import_run(*, task_run_id: str) -> None:
         error_file = ""
         if report.errors or report.file_errors:
             error_path = export_path(run)
-            error_report_write(error_path, actor=actor, report=report)
+            error_file_write(error_path, actor=actor, report=report)
             error_file = str(error_path)
         with transaction.atomic():
             if report.written:

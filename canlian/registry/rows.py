@@ -45,6 +45,11 @@ COLUMNS: tuple[str, ...] = (
     LONG_TERM_CARE, LIVING_STATUS, DIED_ON, ETHNICITY, EDUCATION, EMPLOYMENT,
 )  # fmt: skip
 REQUIRED_COLUMNS: tuple[str, ...] = (NAME, ID_NUMBER, REGION)
+# The error file gives a user back their own rows with this column added; importing the fixed
+# file again ignores it (issue 16 §7).
+NOTE_COLUMN = "错误说明"
+# The template's example row: its 姓名 starts with this, and it is skipped like a blank row.
+EXAMPLE_MARK = "示例"
 
 # Registry persons are alive or recently so: a birth year before 1900 is a typing error
 # (idnumbers.EARLIEST_BIRTH_DATE allows 1800 only for the standard's own test vector).
@@ -233,6 +238,12 @@ def _is_blank(cells: Sequence[object]) -> bool:
     return all(not _code_text(cell) for cell in cells)
 
 
+def _is_example(cells: Sequence[object], columns: dict[str, int]) -> bool:
+    index = columns.get(NAME)
+    return (index is not None and index < len(cells)
+            and _code_text(cells[index]).startswith(EXAMPLE_MARK))
+
+
 # --------------------------------------------------------------------------------------------
 # Header
 # --------------------------------------------------------------------------------------------
@@ -245,13 +256,13 @@ def _header_text(cell: object) -> str:
 
 def parse_header(cells: Sequence[object]) -> tuple[dict[str, int], list[str]]:
     """Map each template column to its index; file-level errors for unknown, duplicate and
-    missing required columns. Blank header cells are ignored."""
+    missing required columns. Blank header cells, and the error file's 错误说明, are ignored."""
     columns: dict[str, int] = {}
     errors: list[str] = []
     unknown: list[str] = []
     for index, cell in enumerate(cells):
         text = _header_text(cell)
-        if not text:
+        if not text or text == NOTE_COLUMN:
             continue
         if text not in COLUMNS:
             # A data row where the header should be would put an ID number in the message.
@@ -625,7 +636,7 @@ def parse_rows(
         number = start_row + offset
         try:
             values = list(cells) if cells is not None else []
-            if _is_blank(values):
+            if _is_blank(values) or _is_example(values, columns):
                 continue
             result.total_rows += 1
             if file_errors:

@@ -3,12 +3,14 @@ maker-checker review and its per-county settings."""
 
 from __future__ import annotations
 
+import io
 import secrets
 import uuid
 from typing import Any
+from urllib.parse import quote
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -38,6 +40,7 @@ from canlian.registry.permissions import (
     can_edit_person,
     can_reveal,
 )
+from canlian.registry.workbook import import_template_write
 
 
 def _filters(request: HttpRequest, data: Any) -> tuple[PersonFilterForm, selectors.PersonFilter]:
@@ -244,8 +247,42 @@ def person_import(request: HttpRequest) -> HttpResponse:
                     out.write(chunk)
             run = jobs.persons_import_start(actor=request.user, path=path,
                                             filename=upload.name, mode=form.cleaned_data["mode"])
-            return redirect("core:task_progress", task_id=run.pk)
+            return redirect("registry:import_result", task_id=run.pk)
     return render(request, "registry/person_import.html", {"form": form})
+
+
+IMPORT_ERRORS_SHOWN = 200  # bad rows listed on the page; the error file holds them all
+
+
+@roles_required(WRITE_ROLES)
+def import_result(request: HttpRequest, task_id: str) -> HttpResponse:
+    """An import's progress, then what it found: the counts and the bad rows with their
+    messages (the first IMPORT_ERRORS_SHOWN; all of them in the error file)."""
+    run = core_selectors.task_run_get_for(actor=request.user, task_id=task_id)
+    if run.kind != "registry_import":
+        raise Http404("没有找到该导入任务。")
+    errors = (run.result or {}).get("errors", [])
+    rows: dict[int, list[dict[str, str]]] = {}
+    for error in errors:
+        rows.setdefault(error["row"], []).append(error)
+    shown = sorted(rows)[:IMPORT_ERRORS_SHOWN]
+    return render(request, "registry/import_result.html", {
+        "run": run, "result": run.result or {}, "mode": run.params.get("mode"),
+        "bad_rows": [(number, rows[number]) for number in shown],
+        "more_rows": len(rows) - len(shown)})
+
+
+@roles_required(WRITE_ROLES)
+def import_template(request: HttpRequest) -> HttpResponse:
+    """The import template (XLSX): header, an example row, drop-down lists, a 说明 sheet."""
+    village = core_selectors.region_choices_for(actor=request.user)
+    codes = [code for code, _ in village if not code.endswith("000")]
+    out = io.BytesIO()
+    import_template_write(out, region_code=codes[0] if codes else request.user.region_id)
+    return HttpResponse(out.getvalue(), headers={
+        "Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "Content-Disposition": "attachment; filename*=UTF-8''"
+                               + quote("残疾人信息导入模板.xlsx")})
 
 
 # ---------------------------------------------------------------- change requests (maker-checker)

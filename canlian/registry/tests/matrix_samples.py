@@ -51,7 +51,19 @@ def _change_request(actor: User, p: dict[str, User]) -> tuple[Kwargs, Kwargs | N
     return {"change_id": inside.pk}, {"change_id": outside.pk}
 
 
+def _import_run(actor: User, p: dict[str, User]) -> tuple[Kwargs, Kwargs | None]:
+    from canlian.core.models import TaskRun
+
+    mine = TaskRun.objects.create(created_by=actor, kind="registry_import", title="导入",
+                                  params={"mode": "preview", "filename": "a.xlsx"})
+    other = p["county_staff"] if actor != p["county_staff"] else p["township_staff"]
+    theirs = TaskRun.objects.create(created_by=other, kind="registry_import", title="导入",
+                                    params={"mode": "preview", "filename": "a.xlsx"})
+    return {"task_id": mine.pk}, {"task_id": theirs.pk}
+
+
 SAMPLES = {
+    "registry:import_result": _import_run,
     "registry:person_detail": _person,
     "registry:person_edit": _person,
     "registry:person_reveal": lambda a, p: tuple(  # type: ignore[return-value]
