@@ -7,7 +7,14 @@ vendor, the applied migrations, the row count of every table and fingerprints of
 (SHA-256 of a label and the key, first 16 hex digits): enough to tell whether the configured
 keys are the ones the data was encrypted with, never the keys. Restore refuses a backup whose
 fingerprints differ from the configured keys (the ID and phone numbers would be unreadable and
-unsearchable), one from the other vendor, and a database that already holds accounts.
+unsearchable), one from the other vendor, a file whose database part does not match its
+checksum, and a database that already holds data unless forced; after restoring it checks every
+table's row count against the manifest.
+
+The migrations and row counts describe the snapshot itself, not the live database a moment
+later: on SQLite they are read from the copy; on PostgreSQL from the snapshot that a REPEATABLE
+READ transaction exports to pg_dump (`--snapshot`), so a site that keeps writing during the
+backup cannot make the manifest disagree with the dump.
 """
 
 from __future__ import annotations
@@ -25,11 +32,14 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 FORMAT = "canlian-backup/1"
 KEYS = {"sm4": "FIELD_ENCRYPTION_KEY", "blind_index": "BLIND_INDEX_KEY"}
+# Tables people fill: rows here mean the database is in use (restore then needs --force).
+DATA_TABLES = {"core_user": "账户", "core_auditevent": "审计日志", "registry_person": "人员"}
+_CHUNK = 1 << 20
 
 
 class BackupError(Exception):
@@ -85,16 +95,40 @@ def row_counts() -> dict[str, int]:
     return counts
 
 
-def _migrations() -> list[str]:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT app, name FROM django_migrations ORDER BY app, name")
-        return [f"{app}.{name}" for app, name in cursor.fetchall()]
+def _migrations(cursor: Any) -> list[str]:
+    cursor.execute("SELECT app, name FROM django_migrations ORDER BY app, name")
+    return [f"{app}.{name}" for app, name in cursor.fetchall()]
 
 
-def manifest() -> dict[str, Any]:
+def _sqlite_copy_state(database: Path) -> tuple[list[str], dict[str, int]]:
+    """Migrations and row counts read from the copy, with the tables Django's introspection
+    lists (every table but sqlite_sequence), so they compare with row_counts() after a restore."""
+    copy = sqlite3.connect(database)
+    try:
+        cursor = copy.cursor()
+        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
+                       "AND name != 'sqlite_sequence' ORDER BY name")
+        counts = {}
+        for (table,) in cursor.fetchall():
+            cursor.execute(f'SELECT COUNT(*) FROM "{table}"')  # noqa: S608 - from the catalogue
+            counts[table] = cursor.fetchone()[0]
+        return _migrations(cursor), dict(sorted(counts.items()))
+    finally:
+        copy.close()
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(_CHUNK):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def manifest(*, migrations: list[str], rows: dict[str, int]) -> dict[str, Any]:
     return {"format": FORMAT, "created_at": timezone.now().isoformat(),
             "version": _version(), "vendor": connection.vendor,
-            "migrations": _migrations(), "keys": key_fingerprints(), "rows": row_counts()}
+            "migrations": migrations, "keys": key_fingerprints(), "rows": rows}
 
 
 def backup_write(path: Path) -> dict[str, Any]:
@@ -105,16 +139,25 @@ def backup_write(path: Path) -> dict[str, Any]:
             connection.ensure_connection()
             target = sqlite3.connect(database)
             try:
-                connection.connection.backup(target)  # online: pages copied while others write
+                # One step (pages=-1): a consistent snapshot; in WAL mode writers go on.
+                connection.connection.backup(target)
             finally:
                 target.close()
+            migrations, rows = _sqlite_copy_state(database)
         elif connection.vendor == "postgresql":
             database = Path(folder) / "database.dump"
-            _pg("pg_dump", "--format=custom", "--no-owner", "--no-privileges",
-                f"--file={database}")
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                cursor.execute("SELECT pg_export_snapshot()")
+                snapshot = cursor.fetchone()[0]
+                migrations, rows = _migrations(cursor), row_counts()
+                _pg("pg_dump", "--format=custom", "--no-owner", "--no-privileges",
+                    f"--snapshot={snapshot}", f"--file={database}")
         else:
             raise BackupError(f"不支持的数据库：{connection.vendor}")
-        info = manifest()
+        info = manifest(migrations=migrations, rows=rows)
+        info["dump"] = {"name": database.name, "bytes": database.stat().st_size,
+                        "sha256": _sha256(database)}
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_name(path.name + ".partial")
         with tarfile.open(partial, "w") as archive:
@@ -123,6 +166,7 @@ def backup_write(path: Path) -> dict[str, Any]:
             entry.size, entry.mtime = len(data), int(timezone.now().timestamp())
             archive.addfile(entry, io.BytesIO(data))
             archive.add(database, arcname=database.name)
+        partial.chmod(0o600)  # names, addresses and the audit log are in it
         os.replace(partial, path)  # never a half-written backup under the final name
     return info
 
@@ -139,7 +183,18 @@ def backup_manifest(path: Path) -> dict[str, Any]:
     return info
 
 
-def restore_check(info: dict[str, Any]) -> None:
+def _data_rows() -> dict[str, int]:
+    present = set(_tables())
+    with connection.cursor() as cursor:
+        rows = {}
+        for table in DATA_TABLES:
+            if table in present:
+                cursor.execute(f"SELECT COUNT(*) FROM {table}")  # noqa: S608 - fixed names
+                rows[table] = cursor.fetchone()[0]
+    return rows
+
+
+def restore_check(info: dict[str, Any], *, force: bool = False) -> None:
     if info["keys"] != key_fingerprints():
         differ = "、".join(name for name, print_ in key_fingerprints().items()
                           if info["keys"].get(name) != print_)
@@ -149,19 +204,20 @@ def restore_check(info: dict[str, Any]) -> None:
     if info["vendor"] != connection.vendor:
         raise BackupError(f"备份来自 {info['vendor']} 数据库，当前是 {connection.vendor}，"
                           "不能直接恢复。")
-    tables = set(_tables())
-    if "core_user" in tables:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT COUNT(*) FROM core_user")
-            if cursor.fetchone()[0]:
-                raise BackupError("当前数据库中已有账户数据：恢复只写入空数据库。请新建空库"
-                                  "（或清空后）再恢复。")
+    used = {table: n for table, n in _data_rows().items() if n}
+    if used and not force:
+        what = "、".join(f"{DATA_TABLES[table]} {n} 条" for table, n in used.items())
+        raise BackupError(
+            f"当前数据库中已有{'账户' if 'core_user' in used else ''}数据（{what}），"
+            "未做任何改动：恢复只写入空数据库。请新建空库再恢复；确认要用备份覆盖现有全部数据时，"
+            "加 --force 重新执行。")
 
 
-def backup_restore(path: Path) -> dict[str, Any]:
-    """Restore into the configured (empty) database; returns the backup's manifest."""
+def backup_restore(path: Path, *, force: bool = False) -> dict[str, Any]:
+    """Restore into the configured database (empty, or any with `force`), then check every
+    table's row count against the manifest; returns the backup's manifest."""
     info = backup_manifest(path)
-    restore_check(info)
+    restore_check(info, force=force)
     with tempfile.TemporaryDirectory() as folder, tarfile.open(path) as archive:
         name = "database.sqlite3" if connection.vendor == "sqlite" else "database.dump"
         try:
@@ -169,6 +225,9 @@ def backup_restore(path: Path) -> dict[str, Any]:
         except (KeyError, tarfile.TarError) as exc:
             raise BackupError("备份文件中缺少数据库部分，文件可能已损坏。") from exc
         database = Path(folder) / name
+        expected = (info.get("dump") or {}).get("sha256")
+        if expected and _sha256(database) != expected:
+            raise BackupError("备份文件已损坏（数据库部分的校验值与清单不符），未做任何改动。")
         if connection.vendor == "sqlite":
             connection.ensure_connection()
             source = sqlite3.connect(database)
@@ -181,6 +240,12 @@ def backup_restore(path: Path) -> dict[str, Any]:
                 "--exit-on-error", "--single-transaction", f"--dbname={_pg_dbname()}",
                 str(database), dbname=False)
     connection.close()
+    counts = row_counts()
+    differ = [f"{table} 应为 {n} 行、实为 {counts.get(table, '（缺表）')} 行"
+              for table, n in sorted(info["rows"].items()) if counts.get(table) != n]
+    if differ:
+        raise BackupError("已恢复，但行数与备份清单不一致，请勿启用网站并检查备份文件："
+                          + "；".join(differ[:10]))
     return info
 
 
@@ -189,9 +254,7 @@ def _pg_dbname() -> str:
 
 
 def _pg(program: str, *args: str, dbname: bool = True) -> None:
-    binary = shutil.which(program)
-    if binary is None:
-        raise BackupError(f"找不到 {program}：请安装 PostgreSQL 客户端工具。")
+    binary = _pg_tool(program)
     db = connection.settings_dict
     env = {**os.environ, "PGHOST": str(db.get("HOST") or ""), "PGPORT": str(db.get("PORT") or ""),
            "PGUSER": str(db.get("USER") or ""), "PGPASSWORD": str(db.get("PASSWORD") or "")}
@@ -201,3 +264,23 @@ def _pg(program: str, *args: str, dbname: bool = True) -> None:
                           check=False)
     if done.returncode != 0:
         raise BackupError(f"{program} 失败：{done.stderr.strip()[-500:]}")
+
+
+def _pg_tool(name: str) -> str:
+    """A PostgreSQL client tool found as scripts/pg_up.sh finds the server: $PGBIN, the
+    directory `initdb` on PATH links to, then PATH, then /usr/lib/postgresql/<newest>/bin."""
+    candidates = []
+    if os.environ.get("PGBIN"):
+        candidates.append(Path(os.environ["PGBIN"]) / name)
+    if initdb := shutil.which("initdb"):
+        candidates.append(Path(os.path.realpath(initdb)).parent / name)
+    if found := shutil.which(name):
+        candidates.append(Path(found))
+    candidates += [folder / name for folder in sorted(
+        Path("/usr/lib/postgresql").glob("*/bin"),
+        key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0, reverse=True)]
+    for candidate in candidates:
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return str(candidate)
+    raise BackupError(f"找不到 {name}：请安装 PostgreSQL 客户端工具，或用环境变量 PGBIN 指向其"
+                      " bin 目录。")
