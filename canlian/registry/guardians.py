@@ -116,6 +116,12 @@ def guardian_link_request(*, actor: User, name: str, id_number: str, relation: s
     return link
 
 
+def can_verify(actor: User, link: GuardianLink) -> bool:
+    """Staff of the link's jurisdiction may verify or decline a pending request."""
+    return (actor.role in VERIFY_ROLES and in_jurisdiction(actor, link.region_id)
+            and link.status == GuardianLinkStatus.PENDING)
+
+
 def _require_verifier(actor: User, link: GuardianLink) -> None:
     if actor.role not in VERIFY_ROLES:
         raise DomainError("forbidden", "只有县、乡镇（街道）残联工作人员可以核实监护关系。")

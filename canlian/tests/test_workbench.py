@@ -187,6 +187,14 @@ def _workload(personas: dict[str, User], regions: dict[str, str]) -> None:
     final = stored_result(regions["village_a2"], by=county, user=liaison, finalized=True)
     AppraisalAppeal.objects.create(result=final, reason="走访数不对", filed_by=liaison,
                                    filed_at=timezone.now())
+    # Guardian link requests of a resident: a ward registered in village B (松坎镇 verifies)
+    # and an unregistered child (the resident's own township verifies).
+    from canlian.registry.guardians import guardian_link_request
+
+    ward = disabled(regions["village_b"], name="被监护")
+    for name, number in ((ward.name, ward.id_number), ("小孩", make_id_number())):
+        guardian_link_request(actor=personas["resident"], name=name, id_number=number,
+                              relation="父母")
 
 
 def _may_act_on(user: User) -> dict[str, int]:
@@ -212,7 +220,8 @@ def _may_act_on(user: User) -> dict[str, int]:
     )
     from canlian.crosscheck.permissions import can_confirm, can_review_survey
     from canlian.registry.changes import can_decide
-    from canlian.registry.models import PersonChangeRequest
+    from canlian.registry.guardians import can_verify
+    from canlian.registry.models import GuardianLink, PersonChangeRequest
 
     found: dict[str, int] = {}
 
@@ -231,6 +240,8 @@ def _may_act_on(user: User) -> dict[str, int]:
         add("待您评定的残疾评定", cert_permissions.can_record_assessment(user, assessment))
     for change in PersonChangeRequest.objects.all():
         add("待审核的残疾人信息变更申请", can_decide(user, change))
+    for link in GuardianLink.objects.all():
+        add("待核实的监护关系", can_verify(user, link))
     for case in Case.objects.select_related("responsible_unit"):
         add("待您办理的诉求",
             case.status in OPEN_CASE_STATUSES and case_permissions.can_handle(user, case))
@@ -281,6 +292,7 @@ def test_each_roles_todos_are_exactly_what_it_may_act_on(
     # The cases of the scenario the issue names.
     township = {todo.label: todo.count for todo in todos_for(personas["township_staff"])}
     assert township["待审核的残疾人信息变更申请"] == 1
+    assert township["待核实的监护关系"] == 1  # the unregistered child; the ward is 松坎镇's
     assert township["待您办理的诉求"] == 1  # not the one the county's federation took over
     county = {todo.label: todo.count for todo in todos_for(personas["county_staff"])}
     county_2 = {todo.label: todo.count for todo in todos_for(personas["county_staff_2"])}
@@ -290,6 +302,7 @@ def test_each_roles_todos_are_exactly_what_it_may_act_on(
     assert "已办结待回访的诉求" not in township  # it concluded the only one
     assert county_2["待审核的发放批次"] == 1 and "待审核的发放批次" not in county
     assert county["待确认的比对发现"] == 1 and township["待审核的动态更新变更"] == 1
+    assert county["待核实的监护关系"] == 2
     assert todos_for(personas["leader"]) == []
     assert "待您办理的证件申请" not in _home(personas["leader"])
 
