@@ -65,6 +65,7 @@ def test_import_with_errors_then_download_the_error_file(
     page.get_by_label("全部正确才导入（有任何错误则不导入）").check()
     page.get_by_role("button", name="开始").click()
     expect(page.get_by_text("未导入任何数据")).to_be_visible(timeout=15000)
+    page.get_by_role("link", name="查看有错误的行（1 行）").click()
     expect(page.get_by_role("cell", name="户籍地区划代码", exact=True)).to_be_visible()
     axe_check("导入结果")
     with page.expect_download() as download:

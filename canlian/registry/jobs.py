@@ -127,15 +127,24 @@ def persons_import_run(*, task_run_id: str) -> None:
                 run, message=_import_message(report, params["mode"]), result_file=error_file,
                 result_name=f"导入错误清单_{timezone.localtime():%Y%m%d%H%M}.xlsx",
                 result=report.as_json(),
-                **({"result_url": reverse("registry:person_list"), "result_label": "查看残疾人名单"}
-                   if report.written else
-                   {"result_url": reverse("registry:person_import"),
-                    "result_label": "返回批量导入"}))
+                **_next_page(run, report))
     except Exception:
         task_run_failed(run, message="导入失败，未写入任何数据。请稍后重试或联系系统管理员。")
         raise
     finally:
         Path(params["path"]).unlink(missing_ok=True)
+
+
+def _next_page(run: TaskRun, report: ImportReport) -> dict[str, str]:
+    """Where the task page leads: the bad rows with their messages when there are any
+    (registry:import_result, issue 16 §7), else the list after a write, else the import."""
+    if report.errors or report.file_errors:
+        return {"result_url": reverse("registry:import_result", args=[run.pk]),
+                "result_label": f"查看有错误的行（{report.rejected} 行）" if report.rejected
+                else "查看文件问题"}
+    if report.written:
+        return {"result_url": reverse("registry:person_list"), "result_label": "查看残疾人名单"}
+    return {"result_url": reverse("registry:person_import"), "result_label": "返回批量导入"}
 
 
 def _import_message(report: ImportReport, mode: str) -> str:

@@ -247,7 +247,7 @@ def person_import(request: HttpRequest) -> HttpResponse:
                     out.write(chunk)
             run = jobs.persons_import_start(actor=request.user, path=path,
                                             filename=upload.name, mode=form.cleaned_data["mode"])
-            return redirect("registry:import_result", task_id=run.pk)
+            return redirect("core:task_progress", task_id=run.pk)
     return render(request, "registry/person_import.html", {"form": form})
 
 
@@ -256,11 +256,13 @@ IMPORT_ERRORS_SHOWN = 200  # bad rows listed on the page; the error file holds t
 
 @roles_required(WRITE_ROLES)
 def import_result(request: HttpRequest, task_id: str) -> HttpResponse:
-    """An import's progress, then what it found: the counts and the bad rows with their
-    messages (the first IMPORT_ERRORS_SHOWN; all of them in the error file)."""
+    """What a finished import found: the counts and the bad rows with their messages (the
+    first IMPORT_ERRORS_SHOWN; all of them in the error file). The task page links here."""
     run = core_selectors.task_run_get_for(actor=request.user, task_id=task_id)
     if run.kind != "registry_import":
         raise Http404("没有找到该导入任务。")
+    if not run.is_finished:  # progress, retry and worker state live on the task page
+        return redirect("core:task_progress", task_id=run.pk)
     errors = (run.result or {}).get("errors", [])
     rows: dict[int, list[dict[str, str]]] = {}
     for error in errors:

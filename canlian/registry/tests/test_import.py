@@ -149,7 +149,7 @@ def test_page_import_runs_as_a_task_and_offers_the_error_file(
         response = client.post(reverse("registry:person_import"),
                                {"file": upload, "mode": "all"})
     run = TaskRun.objects.get()
-    assert response.url == reverse("registry:import_result", args=[run.pk])
+    assert response.url == reverse("core:task_progress", args=[run.pk])
     assert "未导入任何数据" in run.message and not Person.objects.exists()
     sheet = CalamineWorkbook.from_path(run.result_file).get_sheet_by_index(0).to_python()
     assert sheet[0] == [*HEADER, "错误说明"]  # the user's own columns, and the reasons

@@ -47,7 +47,9 @@ def test_a_rejected_import_does_not_say_done_and_links_back_to_the_import(
     assert "未通过检查" in page and "已完成" not in page and "100%" not in page
     assert "未导入任何数据" in page
     assert "下载文件：导入错误清单_" in page
-    assert f'href="{reverse("registry:person_import")}">返回批量导入</a>' in page
+    # The bad rows, with their messages, are one link away (issue 16 §7).
+    bad_rows = reverse("registry:import_result", args=[run.pk])
+    assert f'href="{bad_rows}">查看有错误的行（1 行）</a>' in page
 
     run, page = _upload(client, tmp_path / "good.xlsx", [good], "all",
                         django_capture_on_commit_callbacks)

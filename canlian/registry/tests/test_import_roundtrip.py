@@ -40,7 +40,8 @@ def _import(client: Client, django_capture_on_commit_callbacks: Any, upload: io.
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("registry:person_import"), {"file": upload, "mode": mode})
     assert response.status_code == 302
-    return client.get(response.url)
+    run = TaskRun.objects.filter(kind="registry_import").latest("created_at")
+    return client.get(reverse("registry:import_result", args=[run.pk]))
 
 
 def test_template_has_header_example_lists_and_notes_and_imports_as_nothing(
@@ -87,6 +88,8 @@ def test_error_file_is_the_users_rows_with_a_note_and_imports_again_once_fixed(
     assert "第 3 行" in html and "户籍地区划代码" in html and "残疾等级" in html
     assert not Person.objects.exists()  # all or nothing
     run = TaskRun.objects.get(kind="registry_import")
+    task_page = client.get(reverse("core:task_progress", args=[run.pk])).content.decode()
+    assert reverse("registry:import_result", args=[run.pk]) in task_page
     download = client.get(reverse("core:task_download", args=[run.pk]))
     returned = openpyxl.load_workbook(io.BytesIO(b"".join(download.streaming_content)))
     lines = [list(row) for row in returned.active.iter_rows(values_only=True)]
