@@ -125,7 +125,7 @@ def test_rule_editor_preview_and_portal_self_check(
     axe_check("规则错误")
     page.get_by_label("资格规则").fill("enrolable and grade in (1, 2)")
     page.get_by_role("button", name="预览人数").click()
-    expect(page.get_by_role("status")).to_contain_text("按新规则符合条件 1 人")
+    expect(page.get_by_role("status")).to_contain_text("按新规则符合条件的残疾人 1 人")
     axe_check("规则预览")
 
     page.context.clear_cookies()

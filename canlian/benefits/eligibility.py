@@ -80,6 +80,7 @@ def _enrolled_in_sibling(policy: Policy) -> Q:
 
 
 REASON_CHUNK = 2000
+VERIFY_REASON = "需核实：规则含平台不掌握的条件，申请时核实"
 
 
 @dataclass
@@ -119,7 +120,8 @@ def _gaps_insert(run: EligibilityRun, a: Assessment, *, eligible: int,
         to_enrol = insert_from_select(EligibilityGap, candidates, {
             "run": Value(run.pk), "policy": Value(policy.pk), "person": F("pk"),
             "region": F("region_id"), "kind": Value(GapKind.TO_ENROL),
-            "amount": amount_expression(policy, month), "reason": Value(""),
+            "amount": amount_expression(policy, month),
+            "reason": Value(VERIFY_REASON if a.rule.needs_verification else ""),
         })
     if enrolled:
         stopping = in_scope.filter(enrolled_in(policy, month)).exclude(a.rule.q(month))
@@ -164,8 +166,10 @@ def eligibility_run_execute(*, run: EligibilityRun) -> dict[str, dict[str, int]]
         for a in assessments:
             eligible, enrolled = counts[f"e{a.policy.pk}"], counts[f"n{a.policy.pk}"]
             to_enrol, to_stop = _gaps_insert(run, a, eligible=eligible, enrolled=enrolled)
+            # "eligible" of a rule over a fact Canlian does not hold counts persons to verify.
             summary[a.policy.code] = {"eligible": eligible, "enrolled": enrolled,
-                                      "to_enrol": to_enrol, "to_stop": to_stop}
+                                      "to_enrol": to_enrol, "to_stop": to_stop,
+                                      "verify": int(a.rule.needs_verification)}
         run.summary, run.finished_at = summary, timezone.now()
         run.save(update_fields=["summary", "finished_at"])
     return summary
@@ -182,7 +186,7 @@ class SelfCheck:
 
 
 def person_self_check(person: Person, month: date) -> list[SelfCheck]:
-    """Every active policy of the person's area: 符合 / 不符合 with the explanation."""
+    """Every active policy of the person's area: 符合 / 需核实 / 不符合 with the explanation."""
     month = month_start(month)
     facts = facts_for(person, month)
     open_enrolments = {e.policy_id: e for e in Enrolment.objects.filter(
@@ -193,6 +197,7 @@ def person_self_check(person: Person, month: date) -> list[SelfCheck]:
             continue
         verdict = current_rule(policy).evaluate(facts)
         checks.append(SelfCheck(policy=policy, verdict=verdict,
-                                amount=amount_for(policy, facts, month) if verdict.ok else None,
+                                amount=amount_for(policy, facts, month)
+                                if verdict.ok or verdict.to_verify else None,
                                 enrolment=open_enrolments.get(policy.pk)))
     return checks

@@ -68,7 +68,8 @@ def enrolment_apply(*, actor: User, person: Person, policy: Policy, applied_mont
     if not person.region_id.startswith(policy.region.prefix):
         raise DomainError("out_of_area", "该政策不适用于此人的户籍地。", field="policy")
     verdict = current_rule(policy).evaluate(facts_for(person, applied_month))
-    if not verdict.ok:
+    # 需核实 (a fact Canlian does not hold) is what the application itself verifies.
+    if not verdict.ok and not verdict.to_verify:
         raise DomainError("not_eligible", f"不符合{policy.name}的条件：{verdict.summary()}",
                           field="policy")
     steps = list(policy.review_steps)

@@ -19,7 +19,8 @@ from canlian.benefits.rules.explain import Clause, Verdict, evaluate
 from canlian.benefits.rules.facts import Facts, facts_for, facts_for_many
 from canlian.benefits.rules.sql import compile_q
 from canlian.benefits.rules.syntax import Node, RuleError, fields_of, parse_tree
-from canlian.benefits.rules.vocabulary import FIELDS, FieldSpec
+from canlian.benefits.rules.vocabulary import FIELDS, UNKNOWN_FIELDS, FieldSpec
+from canlian.registry.models import disabled_condition
 
 __all__ = [
     "FIELDS",
@@ -43,9 +44,16 @@ class Rule:
     fields: frozenset[str]
     root: Node = field(repr=False, compare=False)
 
+    @property
+    def needs_verification(self) -> bool:
+        """The rule uses a fact Canlian does not hold: its best answer is 需核实."""
+        return bool(self.fields & UNKNOWN_FIELDS)
+
     def q(self, month: date) -> Q:
-        """Filter for registry.Person querysets: the persons the rule holds for in month M."""
-        return compile_q(self.root, month)
+        """Filter for registry.Person querysets: the disabled persons (never household members
+        without a disability) the rule holds for in month M, or may hold for when it needs a
+        fact Canlian does not hold (then each of them is 需核实)."""
+        return disabled_condition() & compile_q(self.root, month)
 
     def evaluate(self, facts: Facts) -> Verdict:
         """The rule for one person, from their facts alone (no queries)."""

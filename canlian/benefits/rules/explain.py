@@ -28,36 +28,60 @@ from canlian.benefits.rules.vocabulary import (
 @dataclass(frozen=True)
 class Clause:
     text: str
-    ok: bool
+    # None: depends on a fact Canlian does not hold (需核实).
+    ok: bool | None
     reason: str
 
 
 @dataclass(frozen=True)
 class Verdict:
+    """符合 (ok), 需核实 (to_verify: nothing fails, but a clause needs a fact Canlian does not
+    hold, checked on application) or 不符合."""
+
     ok: bool
     clauses: list[Clause]
 
     def failing(self) -> list[Clause]:
-        return [clause for clause in self.clauses if not clause.ok]
+        return [clause for clause in self.clauses if clause.ok is False]
+
+    def unknown(self) -> list[Clause]:
+        return [clause for clause in self.clauses if clause.ok is None]
+
+    @property
+    def to_verify(self) -> bool:
+        return not self.failing() and bool(self.unknown())
+
+    @property
+    def label(self) -> str:
+        return "符合" if self.ok else "需核实" if self.to_verify else "不符合"
 
     def summary(self) -> str:
-        failing = self.failing()
+        failing = self.failing() or self.unknown()
         return failing[0].reason if failing else "符合"
 
 
+NOT_DISABLED = Clause(text="残疾人", ok=False,
+                      reason="未登记残疾类别或残疾人证：是户内成员，不是残疾人")
+
+
 def evaluate(root: Node, text: str, facts: Facts) -> Verdict:
-    """One clause per top-level `and` term, each with the reason of its deciding sub-term."""
+    """One clause per top-level `and` term, each with the reason of its deciding sub-term.
+    Every policy is for disabled persons: a household member fails first."""
     terms = root.items if isinstance(root, And) else (root,)
-    clauses = []
+    clauses = [] if facts.disabled else [NOT_DISABLED]
     for term in terms:
         ok, reason = _explain(term, facts, want=True)
         clauses.append(Clause(text=text[term.start:term.end].strip(), ok=ok,
                               reason=f"符合：{reason}" if ok else reason))
-    return Verdict(ok=all(clause.ok for clause in clauses), clauses=clauses)
+    return Verdict(ok=all(clause.ok is True for clause in clauses), clauses=clauses)
 
 
-def _explain(node: Node, facts: Facts, want: bool) -> tuple[bool, str]:
+def _explain(node: Node, facts: Facts, want: bool) -> tuple[bool | None, str]:
+    """(does `node` evaluate to `want`, why); None when it turns on an unknown fact."""
     if isinstance(node, Flag):
+        spec = FIELDS[node.field]
+        if not spec.known:
+            return None, f"需核实：{spec.label}（平台无此信息，申请时核实）"
         value = bool(getattr(facts, node.field))
         return value == want, describe_flag(node.field, value, facts)
     if isinstance(node, Compare):
@@ -66,15 +90,21 @@ def _explain(node: Node, facts: Facts, want: bool) -> tuple[bool, str]:
         return _explain(node.operand, facts, not want)
     assert isinstance(node, And | Or)
     results = [_explain(item, facts, want) for item in node.items]
+    unknown = [reason for ok, reason in results if ok is None]
     # `and` wanted true (or `or` wanted false) needs every item; otherwise any one item decides.
+    # An unknown item leaves the answer unknown unless a known item decides (Kleene logic).
     if isinstance(node, And) == want:
-        failed = [reason for ok, reason in results if not ok]
+        failed = [reason for ok, reason in results if ok is False]
         if failed:
             return False, failed[0]
+        if unknown:
+            return None, unknown[0]
         return True, "；".join(reason for _, reason in results)
-    passed = [reason for ok, reason in results if ok]
+    passed = [reason for ok, reason in results if ok is True]
     if passed:
         return True, passed[0]
+    if unknown:
+        return None, unknown[0]
     return False, "；".join(reason for _, reason in results)
 
 

@@ -45,6 +45,12 @@ class Facts:
     orphan: bool
     work_injury_care: bool
     region: str
+    # Not held by Canlian (FieldSpec.known is False): always None, so a rule needing it
+    # answers 需核实.
+    college_student: bool | None = None
+    # A disabled person (残疾人: a category or a certificate), not a household member; rules
+    # count disabled persons only (registry.models.disabled_condition is the SQL twin).
+    disabled: bool = True
     # Evidence (optional): lets reasons name dates, e.g. "残疾人证已于2025年1月1日到期".
     month: date | None = None
     living_status: str = LivingStatus.ALIVE.value
@@ -131,4 +137,5 @@ def facts_for(person: Person, month: date, *, kinds: set[str] | None = None) -> 
         certificate_issued_on=person.certificate_issued_on,
         certificate_valid_until=person.certificate_valid_until,
         has_household=person.household_id is not None,
+        disabled=person.is_disabled,
     )

@@ -24,6 +24,7 @@ from canlian.benefits.rules.vocabulary import (
     INT,
     REGION,
     SEXES,
+    UNKNOWN_FIELDS,
     allowed_values,
     base_op,
 )
@@ -111,14 +112,26 @@ def _compare(node: Compare, m1: date) -> Q:
     return ~q if negated else q
 
 
-def compile_q(node: Node, month: date) -> Q:
+# Always true, and usable inside `|` (an empty Q() is dropped from an OR).
+ALWAYS = Q(pk__isnull=False)
+
+
+def compile_q(node: Node, month: date, *, want: bool = True) -> Q:
+    """The persons for whom `node` may evaluate to `want`: definitely, or depending on a fact
+    Canlian does not hold (FieldSpec.known is False), which the evaluator answers 需核实. For
+    rules over known facts only this is exactly the evaluator's answer."""
     m1 = month.replace(day=1)
     if isinstance(node, Flag):
-        return _flag(node.field, m1)
+        if node.field in UNKNOWN_FIELDS:
+            return ALWAYS
+        q = _flag(node.field, m1)
+        return q if want else ~q
     if isinstance(node, Compare):
-        return _compare(node, m1)
+        q = _compare(node, m1)
+        return q if want else ~q
     if isinstance(node, Not):
-        return ~compile_q(node.operand, m1)
+        return compile_q(node.operand, m1, want=not want)
     assert isinstance(node, And | Or)
-    combine = operator.and_ if isinstance(node, And) else operator.or_
-    return reduce(combine, (compile_q(item, m1) for item in node.items))
+    # not (a and b) is (not a) or (not b): the connective flips with the wanted value.
+    combine = operator.and_ if isinstance(node, And) == want else operator.or_
+    return reduce(combine, (compile_q(item, m1, want=want) for item in node.items))

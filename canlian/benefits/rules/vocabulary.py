@@ -38,15 +38,19 @@ class FieldSpec:
     type: str
     label: str
     description: str
+    # False for a fact Canlian does not hold (a student's enrolment this year): a rule that
+    # needs it answers 需核实 (verified on application), never 符合 (issue 16 §6).
+    known: bool = True
 
     @property
     def type_label(self) -> str:
         return TYPE_LABELS[self.type]
 
 
-def _spec(name: str, alias: str, type_: str, description: str) -> FieldSpec:
+def _spec(name: str, alias: str, type_: str, description: str, *,
+          known: bool = True) -> FieldSpec:
     return FieldSpec(name=name, aliases=(alias,), type=type_, label=alias,
-                     description=description)
+                     description=description, known=known)
 
 
 # DOMAIN.md §0.3: every fact is read at the start of month M (M1 = the 1st of M).
@@ -85,11 +89,19 @@ FIELDS: dict[str, FieldSpec] = {
         _spec("orphan", "孤儿保障", BOOL, "所在家庭户当月享受孤儿基本生活保障。无家庭户的为否。"),
         _spec("work_injury_care", "工伤护理", BOOL,
               "所在家庭户当月领取工伤保险生活护理费。无家庭户的为否。"),
+        _spec("college_student", "大专以上在读", BOOL,
+              "本年度在大专及以上院校就读（含当年录取的新生）。平台不掌握学籍信息：用到此条件的"
+              "规则，对其余条件都符合的人答“需核实”（不答“符合”），申请时凭录取通知书或学籍证明"
+              "核实；全县统计把这些人计为“需核实”。", known=False),
         _spec("region", "户籍地", REGION,
               "户籍地区划代码。比较为前缀匹配：region in (\"520322101\") 表示户籍在该乡镇内；"
               "12 位代码末尾的 0 按级别去掉（520322000000 即 520322）。"),
     )
 }
+
+# Facts Canlian does not hold (see FieldSpec.known).
+UNKNOWN_FIELDS: frozenset[str] = frozenset(name for name, spec in FIELDS.items()
+                                           if not spec.known)
 
 # Household status kinds behind the four household facts (registry.HouseholdStatusKind).
 HOUSEHOLD_FIELDS: dict[str, str] = {

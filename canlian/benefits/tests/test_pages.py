@@ -53,7 +53,7 @@ def test_rule_edit_previews_the_count_then_keeps_every_version(
     preview = admin.post(url, {"text": option, "month": "2026-03", "action": "preview"})
     assert preview.status_code == 200
     text = preview.content.decode()
-    assert "按新规则符合条件 <strong>2</strong> 人" in text and "按现行规则 1 人" in text
+    assert "按新规则符合条件的残疾人 <strong>2</strong> 人" in text and "按现行规则 1 人" in text
     assert PolicyRuleVersion.objects.filter(policy__code="care_subsidy").count() == 1
     saved = admin.post(url, {"text": option, "note": "县级扩面：三级智力、精神", "action": "save"})
     assert saved.status_code == 302

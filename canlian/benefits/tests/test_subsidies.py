@@ -167,7 +167,7 @@ def test_run_lists_to_enrol_and_to_stop_with_the_failing_clause(
         enrol(person, catalog["care_subsidy"], date(2025, 1, 1), staff)
     summary = _run(staff)
     assert summary["care_subsidy"] == {"eligible": 2, "enrolled": 2, "to_enrol": 1,
-                                       "to_stop": 1}
+                                       "to_stop": 1, "verify": 0}
     gaps = EligibilityGap.objects.filter(policy=catalog["care_subsidy"])
     to_enrol = gaps.get(kind=GapKind.TO_ENROL)
     assert (to_enrol.person, to_enrol.amount) == (missing, Decimal("120.00"))

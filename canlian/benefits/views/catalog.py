@@ -55,7 +55,8 @@ def policy_rule_edit(request: HttpRequest, code: str) -> HttpResponse:
             prefix = scope_prefix(policy, request.user.region) or policy.region.prefix
             preview = {"month": month,
                        "count": eligible_persons(policy, month, prefix=prefix, rule=rule).count(),
-                       "current": eligible_persons(policy, month, prefix=prefix).count()}
+                       "current": eligible_persons(policy, month, prefix=prefix).count(),
+                       "verify": rule.needs_verification}
         except RuleError as error:
             form.add_error("text", error.message)
         except DomainError as error:
