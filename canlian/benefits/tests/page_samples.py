@@ -107,5 +107,5 @@ SAMPLES = {
     "benefits:batch_bank_file": _batch,
     "benefits:line_reissue": _line,
     "benefits:overpayment_settle": _overpayment,
-    "benefits:notice_download": _notice_file,
+    "benefits:notice_export": _notice_file,
 }

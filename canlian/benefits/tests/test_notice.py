@@ -53,8 +53,8 @@ def test_notice_lists_every_person_with_the_true_total_beyond_1000(
     assert ">1001<" in last and "公*****" in last
     assert "公示0" not in first + last  # the given name never shows
 
-    sheet = load_workbook(io.BytesIO(client.get(
-        reverse("benefits:notice_download", args=["xlsx"]), {"month": "2026-03"}
+    sheet = load_workbook(io.BytesIO(client.post(
+        reverse("benefits:notice_export", args=["xlsx"]), {"month": "2026-03"}
     ).content)).active
     rows = list(sheet.iter_rows(min_row=4, values_only=True))
     assert len(rows) == 1001
@@ -74,11 +74,12 @@ def test_notice_pdf_is_a_printable_document_of_the_month(
     _enrolled(regions["village_a"], policy, personas["township_staff"], 3)
     client = Client()
     client.force_login(personas["township_staff"])
-    response = client.get(reverse("benefits:notice_download", args=["pdf"]),
-                          {"month": "2026-03"})
+    response = client.post(reverse("benefits:notice_export", args=["pdf"]),
+                           {"month": "2026-03"})
     assert response.status_code == 200 and response.content.startswith(b"%PDF")
     assert response["Content-Type"] == "application/pdf"
-    assert client.get(reverse("benefits:notice_download", args=["doc"])).status_code == 404
+    assert client.post(reverse("benefits:notice_export", args=["doc"])).status_code == 404
+    assert client.get(reverse("benefits:notice_export", args=["pdf"])).status_code == 405
 
 
 @time_machine.travel(NOW, tick=False)
@@ -92,8 +93,8 @@ def test_notice_is_scoped_to_the_viewers_area(
     client.force_login(personas["village_liaison"])
     text = client.get(reverse("benefits:notice"), {"month": "2026-03"}).content.decode()
     assert "共 2 人" in text
-    sheet = load_workbook(io.BytesIO(client.get(
-        reverse("benefits:notice_download", args=["xlsx"]), {"month": "2026-03"}
+    sheet = load_workbook(io.BytesIO(client.post(
+        reverse("benefits:notice_export", args=["xlsx"]), {"month": "2026-03"}
     ).content)).active
     assert len(list(sheet.iter_rows(min_row=4))) == 2
     client.force_login(personas["resident"])

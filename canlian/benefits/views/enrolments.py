@@ -8,6 +8,7 @@ from urllib.parse import quote
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
 from canlian.benefits import accounts, enrolments, selectors
 from canlian.benefits.amounts import amount_for
@@ -184,7 +185,7 @@ def _manage(request: HttpRequest, enrolment: Enrolment, form: StopForm) -> bool:
 
 
 def _notice_month(request: HttpRequest) -> tuple[NoticeForm, date]:
-    form = NoticeForm(request.GET or None)
+    form = NoticeForm((request.POST if request.method == "POST" else request.GET) or None)
     month = form.cleaned_data["month"] if form.is_valid() and form.cleaned_data["month"] \
         else this_month()
     return form, month
@@ -203,7 +204,9 @@ def notice(request: HttpRequest) -> HttpResponse:
 
 
 @roles_required(VIEW_ROLES)
-def notice_download(request: HttpRequest, fmt: str) -> HttpResponse:
+@require_POST
+def notice_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The posting files; an export is an action (POST), audited once per request."""
     if fmt not in ("pdf", "xlsx"):
         raise Http404
     _form, month = _notice_month(request)
