@@ -12,5 +12,8 @@ class CoreConfig(AppConfig):
         from django.urls import register_converter
 
         from canlian.core.params import IdConverter
+        from canlian.core.selectors import account_request_todos
+        from canlian.core.workbench import register_todo_provider
 
         register_converter(IdConverter, "id")  # bounded ids in every URL (issue 17 §10)
+        register_todo_provider(account_request_todos)

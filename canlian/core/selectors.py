@@ -10,11 +10,13 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 
 from canlian.core.managers import jurisdiction_prefix
 from canlian.core.models import (
     AccountRequest,
+    AccountRequestStatus,
     ApiToken,
     AuditAction,
     AuditEvent,
@@ -23,6 +25,7 @@ from canlian.core.models import (
     User,
 )
 from canlian.core.roles import Role
+from canlian.core.workbench import Todo
 
 
 def users_for(*, actor: User, query: str = "", role: str = "", region: str = "") -> QuerySet[User]:
@@ -173,6 +176,18 @@ def account_requests_for(*, actor: User) -> QuerySet[AccountRequest]:
     return (AccountRequest.objects.visible_to(actor)
             .select_related("requested_by", "decided_by", "target", "region")
             .order_by("-requested_at", "-id"))
+
+
+def account_request_todos(actor: User) -> list[Todo]:
+    """The 安全管理员's and 审计管理员's 待办: pending administrator-account requests they may
+    decide (not their own, not about themselves: permissions.can_decide_account_request)."""
+    if actor.role not in (Role.SECURITY_ADMIN, Role.AUDITOR):
+        return []
+    count = (AccountRequest.objects.visible_to(actor)
+             .filter(status=AccountRequestStatus.PENDING)
+             .exclude(requested_by=actor).exclude(target=actor).count())
+    return [Todo(label="待审批的管理员账户申请", count=count, module="账户管理",
+                 url=reverse("core:account_request_list"))]
 
 
 def account_request_get_for(*, actor: User, request_id: int) -> AccountRequest:

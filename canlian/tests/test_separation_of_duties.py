@@ -209,3 +209,26 @@ def test_a_server_command_creates_an_administrator_without_approval(db: None) ->
         region=Region.objects.get(code="520322000000"), password="Kx9-Vault!Ch")
     assert user.must_change_password
     assert AuditEvent.objects.get(action=AuditAction.CREATE).actor_username == "manage.py"
+
+
+def test_pending_administrator_request_waits_on_the_homes_of_those_who_may_decide(
+        personas: dict[str, User], client: Client) -> None:
+    """Issue #16 §9 for the 三员: a request about the auditor is the security admin's to-do,
+    never the auditor's own (its subject) nor the asking 系统管理员's."""
+    from canlian.core.permissions import can_decide_account_request
+    from canlian.core.workbench import todos_for
+
+    admin, auditor = personas["county_admin"], personas["auditor"]
+    req = services.account_request_submit(
+        actor=admin, kind=AccountRequestKind.RESET_PASSWORD, region=admin.region,
+        target=auditor, password="Hq7-Bema!Tz4")
+    for key in ("county_admin", "security_admin", "auditor", "other_county_security"):
+        user = personas[key]
+        shown = {todo.label: todo.count for todo in todos_for(user)}
+        expected = 1 if can_decide_account_request(user, req) else 0
+        assert shown.get("待审批的管理员账户申请", 0) == expected, key
+    client.force_login(personas["security_admin"])
+    page = client.get(reverse("core:home")).content.decode()
+    assert "待审批的管理员账户申请 <strong>1</strong>" in page
+    assert client.get(reverse("core:account_request_list")).status_code == 200
+    assert todos_for(personas["security_admin"])[0].count == 1
