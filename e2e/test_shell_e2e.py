@@ -102,6 +102,7 @@ def test_error_summary_names_the_field_and_links_to_it(page: Page, live_server: 
     page.goto(f"{base}/users/new/")
     page.get_by_label("用户名").fill("newbie")
     page.get_by_label("姓名").fill("新人")
+    page.get_by_label("角色").select_option(label="县残联工作人员")
     page.get_by_label("手机号").fill("12345")
     page.get_by_label("初始密码").fill("Xy!12345pass")
     page.get_by_role("button", name="保存").click()

@@ -458,11 +458,20 @@ def account_request_submit(
     role: str = "",
     is_active: bool = True,
     password: str = "",
+    phone: str = "",
+    id_number: str = "",
     request: HttpRequest | None = None,
 ) -> AccountRequest:
-    """The 系统管理员 asks for a change to an administrator account (等保 三员分立)."""
+    """The 系统管理员 asks for a change to an administrator account (等保 三员分立).
+
+    A request keeps its values as plain JSON until approved, so it carries no phone or ID
+    number: they are refused by name rather than dropped without a word."""
     if actor.role != Role.COUNTY_ADMIN:
         raise DomainError("forbidden", "只有系统管理员可以提交账户变更申请。")
+    phone, id_number = _clean_identifiers(phone, id_number)
+    for field, label, value in (("phone", "手机号", phone), ("id_number", "身份证号", id_number)):
+        if value:
+            raise DomainError(field, f"管理员账户的申请不登记{label}，请留空。", field=field)
     _check_region(actor, region)
     if kind != AccountRequestKind.CREATE and (target is None or not can_manage_user(actor,
                                                                                     target)):

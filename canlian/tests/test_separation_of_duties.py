@@ -232,3 +232,17 @@ def test_pending_administrator_request_waits_on_the_homes_of_those_who_may_decid
     assert "待审批的管理员账户申请 <strong>1</strong>" in page
     assert client.get(reverse("core:account_request_list")).status_code == 200
     assert todos_for(personas["security_admin"])[0].count == 1
+
+
+def test_an_administrator_request_names_a_phone_it_does_not_keep(
+        personas: dict[str, User], client: Client) -> None:
+    """The request path used to drop a typed phone (even a malformed one) without a word."""
+    admin = personas["county_admin"]
+    client.force_login(admin)
+    form = {"username": "aud9", "name": "审计九", "role": Role.AUDITOR,
+            "region": admin.region_id, "password": "Lp4-Wend!Qa9", "id_number": ""}
+    bad = client.post(reverse("core:user_create"), {**form, "phone": "12345"})
+    assert "手机号应为 11 位数字" in bad.content.decode()
+    kept = client.post(reverse("core:user_create"), {**form, "phone": "13800138000"})
+    assert "管理员账户的申请不登记手机号" in kept.content.decode()
+    assert not AccountRequest.objects.exists()

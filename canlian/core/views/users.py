@@ -55,7 +55,7 @@ def user_create(request: HttpRequest) -> HttpResponse:
                     actor=request.user, kind=AccountRequestKind.CREATE,
                     region=_region(request, data["region"]), username=data["username"],
                     name=data["name"], role=data["role"], password=data["password"],
-                    request=request)
+                    phone=data["phone"], id_number=data["id_number"], request=request)
             else:
                 user = services.user_create(
                     actor=request.user, username=data["username"], name=data["name"],
