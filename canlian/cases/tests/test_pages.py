@@ -241,6 +241,7 @@ def test_list_pages_use_a_fixed_number_of_queries(
     add(2)
     client = login(personas["township_staff"])
     url = reverse(name)
+    client.get(url)  # the first view of a session may record its activity (idle timeout)
     expected = _count(client, url)
     add(8)
     with django_assert_num_queries(expected):
