@@ -50,6 +50,7 @@ def test_board_export_is_audited_once_per_post_and_leaves_no_file(
     before = set(exports.glob("*")) if exports.exists() else set()
     response = client.post(reverse("cases:board_export"), {"year": ""})
     assert response.status_code == 200 and b"".join(response.streaming_content)[:2] == b"PK"
-    response.close()
+    # No response.close(): it sends request_finished, which closes the test's database
+    # connection on PostgreSQL before the audit count below.
     assert AuditEvent.objects.filter(summary__startswith="导出问题清单").count() == 1
     assert set(exports.glob("*")) == before

@@ -129,7 +129,7 @@ def test_security_admin_unlock_is_the_trusted_path_for_a_locked_account(
 
 
 @pytest.mark.postgres_only
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_forty_parallel_attempts_check_at_most_five_passwords(
         personas: dict[str, User], audit_flush_allowed: None) -> None:
     """Issue #17 §8 measured 7 passwords checked out of 40 parallel attempts; the counter is
