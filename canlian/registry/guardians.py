@@ -116,19 +116,36 @@ def guardian_link_request(*, actor: User, name: str, id_number: str, relation: s
     return link
 
 
-def can_verify(actor: User, link: GuardianLink) -> bool:
-    """Staff of the link's jurisdiction may verify or decline a pending request."""
-    return (actor.role in VERIFY_ROLES and in_jurisdiction(actor, link.region_id)
-            and link.status == GuardianLinkStatus.PENDING)
-
-
-def _require_verifier(actor: User, link: GuardianLink) -> None:
+def verify_refusal(actor: User, link: GuardianLink) -> DomainError | None:
+    """Why the actor may not verify or decline this request, or None: staff of the link's
+    jurisdiction decide a pending request."""
     if actor.role not in VERIFY_ROLES:
-        raise DomainError("forbidden", "只有县、乡镇（街道）残联工作人员可以核实监护关系。")
+        return DomainError("forbidden", "只有县、乡镇（街道）残联工作人员可以核实监护关系。")
     if not in_jurisdiction(actor, link.region_id):
-        raise DomainError("jurisdiction", "该关联申请不在您的管辖范围内。")
+        return DomainError("jurisdiction", "该关联申请不在您的管辖范围内。")
     if link.status != GuardianLinkStatus.PENDING:
-        raise DomainError("decided", f"该关联申请已{link.get_status_display()}。")
+        return DomainError("decided", f"该关联申请已{link.get_status_display()}。")
+    return None
+
+
+def can_verify(actor: User, link: GuardianLink) -> bool:
+    return verify_refusal(actor, link) is None
+
+
+def _link_decide(*, actor: User, link: GuardianLink, status: str, note: str, summary: str,
+                 request: HttpRequest | None) -> GuardianLink:
+    """Record a verifier's decision on a locked, pending link, with its audit row."""
+    refusal = verify_refusal(actor, link)
+    if refusal is not None:
+        raise refusal
+    link.status = status
+    link.decided_by, link.decided_at = actor, timezone.now()
+    link.decision_note = note.strip()[:200]
+    link.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    audit.audit_record(actor=actor, action=AuditAction.UPDATE, obj=link,
+                       region_code=link.region_id, summary=summary,
+                       changes={"status": link.status}, request=request)
+    return link
 
 
 @transaction.atomic
@@ -136,15 +153,8 @@ def guardian_link_verify(*, actor: User, link: GuardianLink, note: str = "",
                          request: HttpRequest | None = None) -> GuardianLink:
     """Staff saw the guardianship proof: the resident may now act for the ward."""
     link = GuardianLink.objects.select_for_update().get(pk=link.pk)
-    _require_verifier(actor, link)
-    link.status = GuardianLinkStatus.VERIFIED
-    link.decided_by, link.decided_at = actor, timezone.now()
-    link.decision_note = note.strip()[:200]
-    link.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
-    audit.audit_record(actor=actor, action=AuditAction.UPDATE, obj=link,
-                       region_code=link.region_id, summary="核实监护关系：通过",
-                       changes={"status": link.status}, request=request)
-    return link
+    return _link_decide(actor=actor, link=link, status=GuardianLinkStatus.VERIFIED, note=note,
+                        summary="核实监护关系：通过", request=request)
 
 
 @transaction.atomic
@@ -152,14 +162,10 @@ def guardian_link_reject(*, actor: User, link: GuardianLink, reason: str,
                          request: HttpRequest | None = None) -> GuardianLink:
     """Staff could not confirm the guardianship; the reason is shown to the resident."""
     link = GuardianLink.objects.select_for_update().get(pk=link.pk)
-    _require_verifier(actor, link)
+    refusal = verify_refusal(actor, link)
+    if refusal is not None:
+        raise refusal
     if not reason.strip():
         raise DomainError("reason", "请填写未通过的原因（将告知申请人）。", field="reason")
-    link.status = GuardianLinkStatus.REJECTED
-    link.decided_by, link.decided_at = actor, timezone.now()
-    link.decision_note = reason.strip()[:200]
-    link.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
-    audit.audit_record(actor=actor, action=AuditAction.UPDATE, obj=link,
-                       region_code=link.region_id, summary="核实监护关系：未通过",
-                       changes={"status": link.status}, request=request)
-    return link
+    return _link_decide(actor=actor, link=link, status=GuardianLinkStatus.REJECTED, note=reason,
+                        summary="核实监护关系：未通过", request=request)
