@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from canlian.core.models import AccountRequest, User
-from canlian.core.roles import Role
+from canlian.core.roles import ADMIN_ROLES, Role
 
 
 def in_jurisdiction(actor: User, region_code: str) -> bool:
@@ -35,6 +35,12 @@ def can_reveal_user_identifiers(actor: User, target: User) -> bool:
 def can_manage_tokens(actor: User, owner: User) -> bool:
     """The 安全管理员 lists and revokes API tokens of accounts in their jurisdiction."""
     return actor.role == Role.SECURITY_ADMIN and in_jurisdiction(actor, owner.region_id)
+
+
+def needs_account_request(role: str, target: User | None = None) -> bool:
+    """等保 三员分立: creating, changing or resetting an administrator account (or making an
+    account one) goes through a request another administrator role approves."""
+    return role in ADMIN_ROLES or (target is not None and target.role in ADMIN_ROLES)
 
 
 def can_decide_account_request(actor: User, account_request: AccountRequest) -> bool:

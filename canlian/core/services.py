@@ -43,8 +43,9 @@ from canlian.core.permissions import (
     can_reveal_user_identifiers,
     can_unlock_user,
     in_jurisdiction,
+    needs_account_request,
 )
-from canlian.core.roles import ADMIN_ROLES, Role
+from canlian.core.roles import Role
 
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
 USER_AUDIT_FIELDS = ("username", "name", "role", "region_id", "phone", "id_number", "is_active")
@@ -338,7 +339,7 @@ def user_create(
 ) -> User:
     if actor.role != Role.COUNTY_ADMIN:
         raise DomainError("forbidden", "只有系统管理员可以新建账户。")
-    if role in ADMIN_ROLES:
+    if needs_account_request(role):
         raise DomainError("needs_approval", NEEDS_APPROVAL, field="role")
     _check_region(actor, region)
     _check_username_free(username)
@@ -375,7 +376,7 @@ def user_update(
 ) -> User:
     if not can_manage_user(actor, user):
         raise DomainError("forbidden", "您无权修改该账户。")
-    if user.role in ADMIN_ROLES or role in ADMIN_ROLES:
+    if needs_account_request(role, user):
         raise DomainError("needs_approval", NEEDS_APPROVAL, field="role")
     _check_region(actor, region)
     before = audit.snapshot(user, USER_AUDIT_FIELDS)
@@ -399,7 +400,7 @@ def user_reset_password(*, actor: User, user: User, password: str,
     sign-in, and its API tokens end. An administrator account's needs an approved request."""
     if not can_manage_user(actor, user):
         raise DomainError("forbidden", "您无权重置该账户的密码。")
-    if user.role in ADMIN_ROLES:
+    if needs_account_request(user.role):
         raise DomainError("needs_approval", NEEDS_APPROVAL)
     if user.check_password(password):
         raise DomainError("same_password", "新密码不能与当前密码相同。", field="password")

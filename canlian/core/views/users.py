@@ -21,9 +21,13 @@ from canlian.core.forms import (
 )
 from canlian.core.idnumbers import mask_id_number, mask_phone
 from canlian.core.models import AccountRequestKind, ApiTokenStatus, Region
-from canlian.core.permissions import can_decide_account_request, can_reveal_user_identifiers
+from canlian.core.permissions import (
+    can_decide_account_request,
+    can_reveal_user_identifiers,
+    needs_account_request,
+)
 from canlian.core.reveal import reveal_remember, reveal_take
-from canlian.core.roles import ADMIN_ROLES, Role
+from canlian.core.roles import Role
 from canlian.core.views.paging import paginate
 
 PAGE_SIZE = 50
@@ -50,7 +54,7 @@ def user_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            if data["role"] in ADMIN_ROLES:  # 三员分立: another administrator approves
+            if needs_account_request(data["role"]):  # another administrator approves
                 services.account_request_submit(
                     actor=request.user, kind=AccountRequestKind.CREATE,
                     region=_region(request, data["region"]), username=data["username"],
@@ -66,7 +70,7 @@ def user_create(request: HttpRequest) -> HttpResponse:
         except DomainError as error:
             form.add_domain_error(error)
         else:
-            if data["role"] in ADMIN_ROLES:
+            if needs_account_request(data["role"]):
                 messages.success(request, f"新建账户 {data['username']} 的申请已提交，"
                                           f"经安全管理员或审计管理员批准后生效。")
                 return redirect("core:account_request_list")
@@ -105,7 +109,7 @@ def user_edit(request: HttpRequest, user_id: int) -> HttpResponse:
         form.fields[name].help_text = f"{shown}。需要修改时填写新的号码，留空则保持不变。"
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        needs_approval = target.role in ADMIN_ROLES or data["role"] in ADMIN_ROLES
+        needs_approval = needs_account_request(data["role"], target)
         try:
             if needs_approval:  # 三员分立: another administrator approves
                 services.account_request_submit(
@@ -138,7 +142,7 @@ def user_password_reset(request: HttpRequest, user_id: int) -> HttpResponse:
     form = PasswordResetForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            if target.role in ADMIN_ROLES:
+            if needs_account_request(target.role):
                 services.account_request_submit(
                     actor=request.user, kind=AccountRequestKind.RESET_PASSWORD, target=target,
                     region=target.region, password=form.cleaned_data["password"],
@@ -150,7 +154,7 @@ def user_password_reset(request: HttpRequest, user_id: int) -> HttpResponse:
         except DomainError as error:
             form.add_domain_error(error)
         else:
-            if target.role in ADMIN_ROLES:
+            if needs_account_request(target.role):
                 messages.success(request, "重置密码的申请已提交，"
                                           "经安全管理员或审计管理员批准后生效。")
                 return redirect("core:account_request_list")
